@@ -1,0 +1,121 @@
+"""Named crash points, fired on a chosen try.
+
+Why named points: "it crashed somewhere" cannot be reproduced or graded;
+"it crashed at between_pages:3 on try 1" can. The world calls ``reach()`` at
+each point it passes; the fault plan (kept in the world's config on disk, so a
+worker process sees it too) says on which try a point crashes the task.
+
+Two modes: ``exception`` raises ``InjectedCrash`` inside the task (fast, works
+under ``dag.test()``); ``kill`` sends SIGKILL to the process running the task,
+which only makes sense when a real executor runs the task in its own process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from dataclasses import asdict, dataclass
+
+MODES = ("exception", "kill")
+KILL_ALLOWED_ENV = "RETRYLAB_ALLOW_KILL"
+
+_PATTERNS = {
+    "between_pages": re.compile(r"between_pages:(\d+)"),
+    "mid_page": re.compile(r"mid_page:(\d+):(\d+)"),
+    "after_load": re.compile(r"after_load:(\d+)"),
+}
+DESCRIPTIONS = {
+    "between_pages": "after page {page} was loaded, before the next page is fetched",
+    "mid_page": "inside page {page}, right after its record #{record} was loaded",
+    "after_load": "after the last record of page {page} was loaded, before anything else runs",
+}
+
+
+class InjectedCrash(RuntimeError):
+    """Raised inside a task at a planned crash point (exception mode)."""
+
+
+class FaultPlanError(ValueError):
+    """A fault plan that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class CrashPoint:
+    kind: str
+    page: int = 0
+    record: int = 0
+
+    @classmethod
+    def parse(cls, name: str) -> CrashPoint:
+        for kind, pattern in _PATTERNS.items():
+            match = pattern.fullmatch(name.strip())
+            if match:
+                numbers = [int(g) for g in match.groups()]
+                point = cls(kind, *numbers)
+                if point.page < 1 or (kind == "mid_page" and point.record < 1):
+                    break
+                return point
+        raise FaultPlanError(
+            f"Unknown crash point {name!r}. Use between_pages:K, mid_page:K:J or after_load:K "
+            "(pages and records count from 1)."
+        )
+
+    @property
+    def name(self) -> str:
+        if self.kind == "mid_page":
+            return f"mid_page:{self.page}:{self.record}"
+        return f"{self.kind}:{self.page}"
+
+    def describe(self) -> str:
+        return DESCRIPTIONS[self.kind].format(page=self.page, record=self.record)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Crash at ``point`` on try ``on_try`` (1-based), by exception or real kill."""
+
+    point: str
+    on_try: int = 1
+    mode: str = "exception"
+
+    def __post_init__(self) -> None:
+        CrashPoint.parse(self.point)
+        if self.mode not in MODES:
+            raise FaultPlanError(f"Unknown crash mode {self.mode!r}; use one of {MODES}.")
+        if self.on_try < 1:
+            raise FaultPlanError(f"on_try must be 1 or more, got {self.on_try}.")
+
+    @property
+    def label(self) -> str:
+        return f"{self.point} on try {self.on_try}"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def plan(*specs: str | Fault | dict) -> tuple[Fault, ...]:
+    """Build a plan from ``"between_pages:3"``, ``"between_pages:3@2"`` (try 2), dicts or Faults."""
+    faults = []
+    for spec in specs:
+        if isinstance(spec, Fault):
+            faults.append(spec)
+        elif isinstance(spec, dict):
+            faults.append(Fault(**spec))
+        else:
+            point, _, on_try = str(spec).partition("@")
+            faults.append(Fault(point, int(on_try) if on_try else 1))
+    return tuple(faults)
+
+
+def fire(fault: Fault) -> None:
+    """Crash now, as the fault says."""
+    if fault.mode == "kill":
+        if os.environ.get(KILL_ALLOWED_ENV) != "1":
+            raise FaultPlanError(
+                "A kill-mode crash was asked for in a process that is not a disposable worker: "
+                "under dag.test() the task runs in this very process, so SIGKILL would kill "
+                "the notebook kernel. Use mode='exception' here."
+            )
+        os.kill(os.getpid(), signal.SIGKILL)
+    raise InjectedCrash(f"injected crash at {fault.label}: {CrashPoint.parse(fault.point).describe()}")

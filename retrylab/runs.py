@@ -1,0 +1,393 @@
+"""Run a DAG file under a fault plan with real ``dag.test()`` and report what happened.
+
+Why a report object: a notebook, a grader and a test all ask the same
+questions of a run (which tries ran, what the warehouse holds, what the task
+state store and XCom hold, what the task returned), and the answers must come
+from Airflow's own metadata DB and the world's ledger, never from the DAG's
+own say-so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from retrylab import faults, sandbox
+from retrylab.world.state import World, WorldConfig
+
+DEFAULT_TIME_LIMIT = 30.0
+
+
+class DagFileError(RuntimeError):
+    """The DAG file cannot be run; the message says what is wrong in it."""
+
+
+@dataclass(frozen=True)
+class Try:
+    task_id: str
+    map_index: int
+    try_number: int
+    state: str
+    started: float
+    ended: float
+    error: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.ended - self.started)
+
+
+@dataclass
+class RunReport:
+    """Everything one DAG run did, read back from Airflow and the world."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    world: WorldConfig
+    tries: list[Try]
+    events: list[dict]
+    warehouse: Counter
+    state_store: dict[str, dict[str, Any]]
+    xcom: dict[str, dict[str, Any]]
+    seconds: float
+    source_ids: list[int] = field(repr=False, default_factory=list)
+
+    # -- questions a lesson or a check asks --------------------------------
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "success"
+
+    def return_value(self, task_id: str | None = None) -> Any:
+        task_id = task_id or self._only_task()
+        return self.xcom.get(task_id, {}).get("return_value")
+
+    def task_state(self, task_id: str | None = None) -> dict[str, Any]:
+        return self.state_store.get(task_id or self._only_task(), {})
+
+    def _only_task(self) -> str:
+        tasks = sorted({t.task_id for t in self.tries})
+        if len(tasks) != 1:
+            raise ValueError(f"This run has tasks {tasks}; name one.")
+        return tasks[0]
+
+    @property
+    def duplicates(self) -> list[int]:
+        return sorted(rid for rid, n in self.warehouse.items() if n > 1)
+
+    @property
+    def missing(self) -> list[int]:
+        return [rid for rid in self.source_ids if rid not in self.warehouse]
+
+    @property
+    def crashes(self) -> list[dict]:
+        return [e for e in self.events if e["event"] == "crash"]
+
+    def loads_by_try(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for e in self.events:
+            if e["event"] in ("append", "upsert"):
+                out.setdefault(e["try_number"], []).append(e["record_id"])
+        return out
+
+    def fetches_by_try(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for e in self.events:
+            if e["event"] == "fetch":
+                out.setdefault(e["try_number"], []).append(e["record_id"])
+        return out
+
+    def ledger_summary(self) -> dict[str, int]:
+        loads = sum(1 for e in self.events if e["event"] in ("append", "upsert"))
+        return {
+            "source records": len(self.source_ids),
+            "rows written": loads,
+            "rows in warehouse": sum(self.warehouse.values()),
+            "distinct records": len(self.warehouse),
+            "duplicate rows": sum(n - 1 for n in self.warehouse.values() if n > 1),
+            "missing records": len(self.missing),
+        }
+
+    # -- display ------------------------------------------------------------
+    def table(self) -> str:
+        from retrylab import timeline
+
+        return timeline.table(self)
+
+    def _repr_markdown_(self) -> str:
+        from retrylab import timeline
+
+        return timeline.markdown(self)
+
+    def show(self) -> None:
+        """Timeline picture plus its text table (for screen readers and terminals)."""
+        from retrylab import timeline
+
+        timeline.show(self)
+
+
+class Lab:
+    """Airflow in this process, pointed at one sandbox, ready to run DAG files."""
+
+    def __init__(self, box: sandbox.Sandbox) -> None:
+        self.box = box
+        self.world = World.current()
+        self._dag_cache: dict[tuple[str, float, str | None], Any] = {}
+
+    # -- running ----------------------------------------------------------
+    def run(
+        self,
+        dag_file: str | os.PathLike,
+        *,
+        dag_id: str | None = None,
+        crash: str | faults.Fault | list | tuple | None = None,
+        world: WorldConfig | None = None,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+    ) -> RunReport:
+        """Reset the world, run the DAG once with ``dag.test()``, return the report.
+
+        ``crash`` is a crash point (``"between_pages:3"``, ``"mid_page:2:5@2"``
+        for try 2) or a list of them; ``world`` the scenario (seed, sizes).
+        """
+        config = world or WorldConfig()
+        if crash is not None:
+            specs = [crash] if isinstance(crash, (str, faults.Fault, dict)) else list(crash)
+            config = config.with_faults(*specs)
+        dag = self.load_dag(dag_file, dag_id)
+        self.world.reset(config)
+        started = time.monotonic()
+        with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit):
+            dag_run = dag.test()
+        return self._report(dag.dag_id, dag_run.run_id, config, time.monotonic() - started)
+
+    def load_dag(self, dag_file: str | os.PathLike, dag_id: str | None = None):
+        """Parse the file with Airflow's DagBag; explain import errors in plain words."""
+        path = self._in_dags_folder(Path(dag_file))
+        from airflow.dag_processing.dagbag import DagBag
+
+        with sandbox.captured_logs(self.box):
+            bag = DagBag(dag_folder=str(path), bundle_path=self.box.dags, safe_mode=False)
+        if bag.import_errors:
+            raise DagFileError(explain_import_error(path, next(iter(bag.import_errors.values()))))
+        found = sorted(bag.dag_ids)
+        if dag_id is None:
+            if len(found) != 1:
+                raise DagFileError(f"{path.name} defines DAGs {found}; say which one to run (dag_id=...).")
+            dag_id = found[0]
+        if dag_id not in bag.dags:
+            raise DagFileError(
+                f"{path.name} has no DAG with dag_id {dag_id!r}"
+                + (f" (it defines {found})." if found else " (it defines no DAG at all).")
+                + " Keep the dag_id the exercise gives."
+            )
+        return bag.dags[dag_id]
+
+    def _in_dags_folder(self, path: Path) -> Path:
+        if not path.exists():
+            raise DagFileError(f"There is no DAG file at {path}. Run the cell that writes it first.")
+        path = path.resolve()
+        if path.parent != self.box.dags:
+            target = self.box.dags / path.name
+            shutil.copy2(path, target)
+            path = target
+        return path
+
+    # -- reading back -----------------------------------------------------
+    def _report(self, dag_id: str, run_id: str, config: WorldConfig, seconds: float) -> RunReport:
+        from airflow.models.dagrun import DagRun
+        from airflow.models.task_state_store import TaskStateStoreModel
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.models.taskinstancehistory import TaskInstanceHistory
+        from airflow.models.xcom import XComModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        events = [e for e in self.world.ledger() if e["run_id"] in (run_id, "")]
+        errors = {
+            (e["detail"].split("|", 2)[0], e["try_number"]): e["detail"].split("|", 2)[2]
+            for e in events
+            if e["event"] == "try_failed"
+        }
+        with create_session() as session:
+            state = session.scalar(select(DagRun.state).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+            rows = []
+            for model in (TaskInstanceHistory, TaskInstance):
+                rows += session.execute(
+                    select(model.task_id, model.map_index, model.try_number, model.state, model.start_date, model.end_date)
+                    .where(model.dag_id == dag_id, model.run_id == run_id)
+                ).all()
+            store: dict[str, dict[str, Any]] = {}
+            for task_id, map_index, key, value in session.execute(
+                select(TaskStateStoreModel.task_id, TaskStateStoreModel.map_index, TaskStateStoreModel.key, TaskStateStoreModel.value)
+                .where(TaskStateStoreModel.dag_id == dag_id, TaskStateStoreModel.run_id == run_id)
+                .order_by(TaskStateStoreModel.key)
+            ):
+                store.setdefault(_task_key(task_id, map_index), {})[key] = json.loads(value)
+            xcom: dict[str, dict[str, Any]] = {}
+            for task_id, map_index, key, value in session.execute(
+                select(XComModel.task_id, XComModel.map_index, XComModel.key, XComModel.value)
+                .where(XComModel.dag_id == dag_id, XComModel.run_id == run_id)
+                .order_by(XComModel.key)
+            ):
+                xcom.setdefault(_task_key(task_id, map_index), {})[key] = XComModel.deserialize_value(
+                    _XComRow(value)
+                )
+        tries = sorted(
+            {
+                Try(
+                    task_id=task_id,
+                    map_index=map_index,
+                    try_number=try_number,
+                    state=str(getattr(st, "value", st) or "none"),
+                    started=start.timestamp() if start else 0.0,
+                    ended=end.timestamp() if end else 0.0,
+                    error=errors.get((_task_key(task_id, map_index), try_number), ""),
+                )
+                for task_id, map_index, try_number, st, start, end in rows
+                if try_number > 0
+            },
+            key=lambda t: (t.started, t.task_id, t.map_index, t.try_number),
+        )
+        return RunReport(
+            dag_id=dag_id,
+            run_id=run_id,
+            state=str(getattr(state, "value", state)),
+            world=config,
+            tries=tries,
+            events=[e for e in events if e["run_id"] == run_id],
+            warehouse=self.world.loaded_ids(),
+            state_store=store,
+            xcom=xcom,
+            seconds=seconds,
+            source_ids=list(self.world.ids),
+        )
+
+    def logs(self, tail: int = 60) -> str:
+        """The last lines Airflow logged in this sandbox (hidden from cell output)."""
+        if not self.box.log_file.exists():
+            return ""
+        return "\n".join(self.box.log_file.read_text(errors="replace").splitlines()[-tail:])
+
+    @contextlib.contextmanager
+    def settings(self, **values: Any) -> Iterator[None]:
+        """Change Airflow settings for a block: ``settings(state_store__clear_on_success=True)``.
+
+        Airflow reads ``AIRFLOW__SECTION__KEY`` environment variables on every
+        lookup, so this is the same switch an operator flips in production.
+        """
+        names = {f"AIRFLOW__{k.upper()}": str(v) for k, v in values.items()}
+        old = {k: os.environ.get(k) for k in names}
+        os.environ.update(names)
+        try:
+            yield
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def cli(self, *args: str) -> str:
+        """Run the real ``airflow`` CLI against this sandbox and return what it printed."""
+        proc = self.box.airflow_cli(*args)
+        out = proc.stdout.strip()
+        if proc.returncode != 0:
+            raise RuntimeError(f"`airflow {' '.join(args)}` exited {proc.returncode}:\n{proc.stderr[-1500:]}")
+        return out
+
+
+class _XComRow:
+    """XComModel.deserialize_value wants an object with a ``value`` attribute."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _task_key(task_id: str, map_index: int) -> str:
+    return task_id if map_index < 0 else f"{task_id}[{map_index}]"
+
+
+@contextlib.contextmanager
+def _guarded_tasks(dag, world: World, time_limit: float) -> Iterator[None]:
+    """Bound each try's time and record each failed try's error in the ledger.
+
+    Both use Airflow's own mechanisms (``execution_timeout`` and the retry and
+    failure callbacks), so the run is still a real Airflow run.
+    """
+    saved = []
+    limit = timedelta(seconds=time_limit)
+    for task in dag.tasks:
+        saved.append((task, task.execution_timeout, task.on_retry_callback, task.on_failure_callback))
+        if task.execution_timeout is None or task.execution_timeout > limit:
+            task.execution_timeout = limit
+        recorder = _error_recorder(world, Path(dag.fileloc))
+        task.on_retry_callback = _as_list(task.on_retry_callback) + [recorder]
+        task.on_failure_callback = _as_list(task.on_failure_callback) + [recorder]
+    try:
+        yield
+    finally:
+        for task, timeout, on_retry, on_failure in saved:
+            task.execution_timeout = timeout
+            task.on_retry_callback = on_retry
+            task.on_failure_callback = on_failure
+
+
+def _as_list(callbacks) -> list:
+    if not callbacks:
+        return []
+    return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+
+
+def _error_recorder(world: World, dag_file: Path):
+    def record(context) -> None:
+        ti = context["ti"]
+        error = context.get("exception")
+        world.record_event(
+            (ti.run_id, ti.try_number),
+            "try_failed",
+            detail=f"{_task_key(ti.task_id, getattr(ti, 'map_index', -1))}||{describe_error(error, dag_file)}",
+        )
+
+    return record
+
+
+def describe_error(error: BaseException | None, dag_file: Path) -> str:
+    """``ValueError: ... (your DAG file, line 23: task_state_store.set(...))``."""
+    if error is None:
+        return "failed (no exception recorded)"
+    from airflow.sdk.exceptions import AirflowTaskTimeout
+
+    if isinstance(error, AirflowTaskTimeout):
+        return "ran past the time limit and was stopped (an endless loop?)"
+    text = f"{type(error).__name__}: {error}".strip()
+    if isinstance(error, faults.InjectedCrash):
+        return text
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if Path(frame.filename).name == dag_file.name:
+            return f"{text} (your DAG file, line {frame.lineno}: {(frame.line or '').strip()})"
+    return text
+
+
+def explain_import_error(path: Path, raw: str) -> str:
+    """Turn DagBag's traceback text into a sentence a learner can act on."""
+    lines = [line for line in raw.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else raw
+    if "NotImplementedError" in last:
+        return (
+            f"{path.name} is not done yet: it still contains the placeholder "
+            "`raise NotImplementedError()`. Replace it with your code, run the cell, then check again."
+        )
+    if "SyntaxError" in raw or "IndentationError" in raw:
+        where = next((line.strip() for line in lines if "line " in line and path.name in line), "")
+        return f"{path.name} has a syntax error, so Airflow cannot load it. {where} {last}".replace("  ", " ")
+    return f"Airflow could not import {path.name}: {last}"

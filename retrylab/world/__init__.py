@@ -1,0 +1,14 @@
+"""The simulated company the course's DAGs talk to (source API, warehouse, ledger)."""
+
+from retrylab.world.calls import RunawayLoop, fetch_page, transform_and_load, transform_and_upsert
+from retrylab.world.state import World, WorldConfig, WorldError
+
+__all__ = [
+    "RunawayLoop",
+    "World",
+    "WorldConfig",
+    "WorldError",
+    "fetch_page",
+    "transform_and_load",
+    "transform_and_upsert",
+]

@@ -1,0 +1,101 @@
+"""What a DAG's task calls: the source API and the warehouse, with crash points.
+
+Why here and not in the DAG: the course's DAGs must read like production code
+(``fetch_page``, ``transform_and_load``), while every call leaves a trace in
+the ledger and passes the named crash points of the fault plan.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from retrylab import faults
+from retrylab.world.state import World, WorldError
+
+OUTSIDE_A_TASK = ("", 0)
+
+
+class RunawayLoop(WorldError):
+    """The task called the source far more often than the data allows."""
+
+
+def who() -> tuple[str, int]:
+    """(run_id, try_number) of the task calling, or ("", 0) from a notebook cell."""
+    try:
+        from airflow.sdk import get_current_context
+
+        ti = get_current_context()["ti"]
+    except Exception:  # no task is running: a learner exploring from a cell
+        return OUTSIDE_A_TASK
+    return ti.run_id, ti.try_number
+
+
+def _crash_if_planned(world: World, caller: tuple[str, int], point: faults.CrashPoint) -> None:
+    if caller == OUTSIDE_A_TASK:
+        return
+    for fault in world.config.faults:
+        if fault.on_try != caller[1] or faults.CrashPoint.parse(fault.point) != point:
+            continue
+        world.record_event(caller, "crash", detail=fault.point)
+        faults.fire(fault)
+
+
+def fetch_page(after_id: int = 0, limit: int = 1000) -> list[dict]:
+    """Up to ``limit`` records with id greater than ``after_id``, in id order.
+
+    Like a real API, the server caps the page size (``page_size`` in the
+    scenario) whatever ``limit`` asks for, and an empty list means "no more".
+    """
+    if isinstance(after_id, bool) or not isinstance(after_id, int):
+        raise TypeError(f"after_id must be an int record id, got {type(after_id).__name__} {after_id!r}")
+    world = World.current()
+    caller = who()
+    cfg = world.config
+    if caller != OUTSIDE_A_TASK:
+        calls = world.count_events(caller, "fetch") + 1
+        if calls > cfg.fetch_budget:
+            raise RunawayLoop(
+                f"fetch_page was called {calls} times in one try, but the source has only "
+                f"{cfg.pages} pages: the loop never stops. Does it break on an empty page, "
+                "and does the cursor move forward?"
+            )
+    start = bisect.bisect_right(world.ids, after_id)
+    if start:
+        page_no, position = world.page_of(world.ids[start - 1])
+        if position == cfg.page_size or start == len(world.ids):
+            _crash_if_planned(world, caller, faults.CrashPoint("between_pages", page_no))
+    served = [dict(r) for r in world.records[start : start + max(0, min(limit, cfg.page_size))]]
+    detail = f"{served[0]['id']}-{served[-1]['id']}" if served else "empty"
+    world.record_event(caller, "fetch", after_id, detail)
+    return served
+
+
+def _load(record: dict, mode: str) -> None:
+    if not isinstance(record, dict) or "id" not in record:
+        raise TypeError(f"expected a record dict from fetch_page, got {type(record).__name__}")
+    world = World.current()
+    caller = who()
+    with world.db:
+        world.db.execute("BEGIN")
+        if mode == "upsert":
+            world.db.execute("DELETE FROM orders WHERE id = ?", (record["id"],))
+        world.db.execute(
+            "INSERT INTO orders(id, customer, amount_cents, event_time, run_id, try_number) "
+            "VALUES (?,?,?,?,?,?)",
+            (record["id"], record["customer"], record["amount_cents"], record["event_time"], *caller),
+        )
+        world.record_event(caller, mode, record["id"])
+    page, position = world.page_of(record["id"])
+    _crash_if_planned(world, caller, faults.CrashPoint("mid_page", page, position))
+    if position == len(world.page_ids(page)):
+        _crash_if_planned(world, caller, faults.CrashPoint("after_load", page))
+
+
+def transform_and_load(record: dict) -> None:
+    """Append one record to the warehouse (a plain INSERT: a repeat is a duplicate row)."""
+    _load(record, "append")
+
+
+def transform_and_upsert(record: dict) -> None:
+    """Write one record idempotently (MERGE on id: a repeat replaces the row)."""
+    _load(record, "upsert")

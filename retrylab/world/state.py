@@ -1,0 +1,222 @@
+"""Where the simulated company keeps its state: a folder outside the task process.
+
+Why on disk: a crash (an exception today, a killed worker later) must not be
+able to erase what the outside world already saw. ``world.json`` holds the
+scenario (seed, page size, fault plan); ``warehouse.db`` is a real SQLite
+database holding the loaded rows and the ledger of every side effect, so
+"loaded twice" is a count, not a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from retrylab import faults
+from retrylab.sandbox import WORLD_ENV
+from retrylab.world import dataset
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    rowid INTEGER PRIMARY KEY,
+    id INTEGER NOT NULL,
+    customer TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    event_time TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    try_number INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_id ON orders(id);
+CREATE TABLE IF NOT EXISTS ledger (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    try_number INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    record_id INTEGER,
+    detail TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+class WorldError(RuntimeError):
+    """The world cannot serve this call; the message says what the caller did wrong."""
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """One scenario: which records the source serves, its page size, the fault plan."""
+
+    seed: int = 7
+    records: int = 2400
+    page_size: int = 400
+    faults: tuple[faults.Fault, ...] = field(default_factory=tuple)
+    fetch_budget: int = 500
+
+    def with_faults(self, *specs: str | faults.Fault | dict) -> WorldConfig:
+        return replace(self, faults=faults.plan(*specs))
+
+    @property
+    def pages(self) -> int:
+        return -(-self.records // self.page_size)
+
+    def to_json(self) -> dict:
+        return {
+            "seed": self.seed,
+            "records": self.records,
+            "page_size": self.page_size,
+            "faults": [f.to_json() for f in self.faults],
+            "fetch_budget": self.fetch_budget,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> WorldConfig:
+        return cls(**{**data, "faults": faults.plan(*data.get("faults", ()))})
+
+
+class World:
+    """The simulated company living in folder ``root``."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._conn: sqlite3.Connection | None = None
+        self._config_stamp: float | None = None
+        self._config: WorldConfig | None = None
+
+    @classmethod
+    def current(cls) -> World:
+        """The world of this process's sandbox (set by the sandbox, inherited by workers)."""
+        root = os.environ.get(WORLD_ENV)
+        if not root:
+            raise WorldError(
+                "No simulated world is set up in this process. Open the lab first "
+                "(`lab = retrylab.open_lab(...)`), which sets RETRYLAB_WORLD."
+            )
+        global _CURRENT
+        if _CURRENT is None or _CURRENT.root != Path(root):
+            _CURRENT = cls(root)
+        return _CURRENT
+
+    # -- scenario ---------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        return self.root / "world.json"
+
+    @property
+    def config(self) -> WorldConfig:
+        try:
+            stamp = self.config_file.stat().st_mtime_ns
+        except FileNotFoundError:
+            raise WorldError(f"The world in {self.root} was never reset; call reset() first.") from None
+        if stamp != self._config_stamp:
+            self._config = WorldConfig.from_json(json.loads(self.config_file.read_text()))
+            self._config_stamp = stamp
+            self.__dict__.pop("records", None)
+            for name in ("_position", "ids"):
+                self.__dict__.pop(name, None)
+        assert self._config is not None
+        return self._config
+
+    def reset(self, config: WorldConfig) -> None:
+        """Start a scenario: empty warehouse and ledger, the given config."""
+        self.close()
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name in ("warehouse.db", "warehouse.db-wal", "warehouse.db-shm"):
+            (self.root / name).unlink(missing_ok=True)
+        tmp = self.config_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(config.to_json(), indent=1))
+        os.replace(tmp, self.config_file)
+        self._config_stamp = None
+        self.config  # noqa: B018 - load and validate now
+
+    # -- source data ------------------------------------------------------
+    @cached_property
+    def records(self) -> list[dict]:
+        """The records this scenario's source serves, in id order."""
+        cfg = self.config
+        everything = _all_records()
+        if not 1 <= cfg.records <= len(everything):
+            raise WorldError(f"records must be between 1 and {len(everything)}, got {cfg.records}.")
+        import random
+
+        start = random.Random(cfg.seed).randrange(0, len(everything) - cfg.records + 1)
+        return everything[start : start + cfg.records]
+
+    @cached_property
+    def ids(self) -> list[int]:
+        return [r["id"] for r in self.records]
+
+    @cached_property
+    def _position(self) -> dict[int, int]:
+        return {r["id"]: i for i, r in enumerate(self.records)}
+
+    def page_of(self, record_id: int) -> tuple[int, int]:
+        """(page, record within page), both from 1, in this scenario's paging."""
+        index = self._position[record_id]
+        size = self.config.page_size
+        return index // size + 1, index % size + 1
+
+    def page_ids(self, page: int) -> list[int]:
+        size = self.config.page_size
+        return [r["id"] for r in self.records[(page - 1) * size : page * size]]
+
+    # -- warehouse --------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self.root / "warehouse.db", timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            # Durable against a crashed process (the fault model), not a crashed OS.
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.executescript(SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def record_event(self, who: tuple[str, int], event: str, record_id: int | None = None, detail: str = "") -> None:
+        self.db.execute(
+            "INSERT INTO ledger(run_id, try_number, event, record_id, detail) VALUES (?,?,?,?,?)",
+            (who[0], who[1], event, record_id, detail),
+        )
+
+    def count_events(self, who: tuple[str, int], event: str) -> int:
+        (count,) = self.db.execute(
+            "SELECT COUNT(*) FROM ledger WHERE run_id=? AND try_number=? AND event=?", (*who, event)
+        ).fetchone()
+        return count
+
+    def ledger(self) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT seq, run_id, try_number, event, record_id, detail FROM ledger ORDER BY seq"
+        ).fetchall()
+        keys = ("seq", "run_id", "try_number", "event", "record_id", "detail")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def loaded_ids(self) -> Counter[int]:
+        """How many rows the warehouse holds for each record id."""
+        return Counter(rid for (rid,) in self.db.execute("SELECT id FROM orders"))
+
+    def orders(self) -> list[dict]:
+        rows = self.db.execute("SELECT id, customer, amount_cents, event_time FROM orders ORDER BY rowid")
+        return [dict(zip(("id", "customer", "amount_cents", "event_time"), r)) for r in rows]
+
+
+_CURRENT: World | None = None
+
+
+def _all_records() -> list[dict]:
+    global _ALL
+    if _ALL is None:
+        _ALL = dataset.load()
+    return _ALL
+
+
+_ALL: list[dict] | None = None
