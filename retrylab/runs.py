@@ -26,6 +26,8 @@ from retrylab import faults, sandbox
 from retrylab.world.state import World, WorldConfig
 
 DEFAULT_TIME_LIMIT = 30.0
+MAX_RETRY_DELAY = timedelta(seconds=10)
+TIMED_OUT = "ran past the time limit and was stopped: is there an endless loop?"
 
 
 class DagFileError(RuntimeError):
@@ -107,6 +109,10 @@ class RunReport:
                 out.setdefault(e["try_number"], []).append(e["record_id"])
         return out
 
+    def notes(self) -> list[tuple[int, str]]:
+        """(try, "name=value") for every note() the tasks wrote, in order."""
+        return [(e["try_number"], e["detail"]) for e in self.events if e["event"] == "note"]
+
     def ledger_summary(self) -> dict[str, int]:
         loads = sum(1 for e in self.events if e["event"] in ("append", "upsert"))
         return {
@@ -164,6 +170,7 @@ class Lab:
             specs = [crash] if isinstance(crash, (str, faults.Fault, dict)) else list(crash)
             config = config.with_faults(*specs)
         dag = self.load_dag(dag_file, dag_id)
+        _refuse_long_retry_delays(dag)
         self.world.reset(config)
         started = time.monotonic()
         with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit):
@@ -272,6 +279,12 @@ class Lab:
             source_ids=list(self.world.ids),
         )
 
+    def exercise(self, module: str, dag_file: str | os.PathLike):
+        """The graded exercise of ``module`` for the DAG in ``dag_file``."""
+        from retrylab.exercises import Exercise
+
+        return Exercise(self, module, dag_file)
+
     def logs(self, tail: int = 60) -> str:
         """The last lines Airflow logged in this sandbox (hidden from cell output)."""
         if not self.box.log_file.exists():
@@ -330,7 +343,7 @@ def _guarded_tasks(dag, world: World, time_limit: float) -> Iterator[None]:
         saved.append((task, task.execution_timeout, task.on_retry_callback, task.on_failure_callback))
         if task.execution_timeout is None or task.execution_timeout > limit:
             task.execution_timeout = limit
-        recorder = _error_recorder(world, Path(dag.fileloc))
+        recorder = _error_recorder(world, Path(dag.fileloc), task)
         task.on_retry_callback = _as_list(task.on_retry_callback) + [recorder]
         task.on_failure_callback = _as_list(task.on_failure_callback) + [recorder]
     try:
@@ -342,16 +355,30 @@ def _guarded_tasks(dag, world: World, time_limit: float) -> Iterator[None]:
             task.on_failure_callback = on_failure
 
 
+def _refuse_long_retry_delays(dag) -> None:
+    """dag.test() really waits retry_delay between tries; 5 minutes would look like a hang."""
+    for task in dag.tasks:
+        if task.retries and task.retry_delay and task.retry_delay > MAX_RETRY_DELAY:
+            raise DagFileError(
+                f"Task {task.task_id!r} has retry_delay={task.retry_delay} (Airflow's default is 5 minutes), "
+                "and dag.test() really waits that long between tries. In this course set "
+                "retry_delay=timedelta(seconds=0) so retries run at once."
+            )
+
+
 def _as_list(callbacks) -> list:
     if not callbacks:
         return []
     return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
 
 
-def _error_recorder(world: World, dag_file: Path):
+def _error_recorder(world: World, dag_file: Path, task):
     def record(context) -> None:
         ti = context["ti"]
         error = context.get("exception")
+        if _is_timeout(error):
+            # One endless try is enough to know: later tries of this run fail at once.
+            task.execution_timeout = timedelta(0)
         world.record_event(
             (ti.run_id, ti.try_number),
             "try_failed",
@@ -361,14 +388,18 @@ def _error_recorder(world: World, dag_file: Path):
     return record
 
 
+def _is_timeout(error: BaseException | None) -> bool:
+    from airflow.sdk.exceptions import AirflowTaskTimeout
+
+    return isinstance(error, AirflowTaskTimeout)
+
+
 def describe_error(error: BaseException | None, dag_file: Path) -> str:
     """``ValueError: ... (your DAG file, line 23: task_state_store.set(...))``."""
     if error is None:
         return "failed (no exception recorded)"
-    from airflow.sdk.exceptions import AirflowTaskTimeout
-
-    if isinstance(error, AirflowTaskTimeout):
-        return "ran past the time limit and was stopped (an endless loop?)"
+    if _is_timeout(error):
+        return TIMED_OUT
     text = f"{type(error).__name__}: {error}".strip()
     if isinstance(error, faults.InjectedCrash):
         return text

@@ -1,6 +1,6 @@
 """The simulated company the course's DAGs talk to (source API, warehouse, ledger)."""
 
-from retrylab.world.calls import RunawayLoop, fetch_page, transform_and_load, transform_and_upsert
+from retrylab.world.calls import RunawayLoop, fetch_page, note, transform_and_load, transform_and_upsert
 from retrylab.world.state import World, WorldConfig, WorldError
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "WorldConfig",
     "WorldError",
     "fetch_page",
+    "note",
     "transform_and_load",
     "transform_and_upsert",
 ]

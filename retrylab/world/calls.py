@@ -33,8 +33,8 @@ def who() -> tuple[str, int]:
 def _crash_if_planned(world: World, caller: tuple[str, int], point: faults.CrashPoint) -> None:
     if caller == OUTSIDE_A_TASK:
         return
-    for fault in world.config.faults:
-        if fault.on_try != caller[1] or faults.CrashPoint.parse(fault.point) != point:
+    for fault, planned in world.config.crash_points:
+        if fault.on_try != caller[1] or planned != point:
             continue
         world.record_event(caller, "crash", detail=fault.point)
         faults.fire(fault)
@@ -87,7 +87,7 @@ def _load(record: dict, mode: str) -> None:
         world.record_event(caller, mode, record["id"])
     page, position = world.page_of(record["id"])
     _crash_if_planned(world, caller, faults.CrashPoint("mid_page", page, position))
-    if position == len(world.page_ids(page)):
+    if position == world.page_length(page):
         _crash_if_planned(world, caller, faults.CrashPoint("after_load", page))
 
 
@@ -99,3 +99,12 @@ def transform_and_load(record: dict) -> None:
 def transform_and_upsert(record: dict) -> None:
     """Write one record idempotently (MERGE on id: a repeat replaces the row)."""
     _load(record, "upsert")
+
+
+def note(name: str, value: object) -> None:
+    """Write what the task saw into the ledger (e.g. what xcom_pull returned on this try).
+
+    Lessons use it to show, per try, values that would otherwise live only in
+    a log line.
+    """
+    World.current().record_event(who(), "note", detail=f"{name}={value!r}")

@@ -57,6 +57,11 @@ class WorldConfig:
     faults: tuple[faults.Fault, ...] = field(default_factory=tuple)
     fetch_budget: int = 500
 
+    @cached_property
+    def crash_points(self) -> tuple[tuple[faults.Fault, faults.CrashPoint], ...]:
+        """Each fault with its parsed point (parsed once: the world checks them per record)."""
+        return tuple((f, faults.CrashPoint.parse(f.point)) for f in self.faults)
+
     def with_faults(self, *specs: str | faults.Fault | dict) -> WorldConfig:
         return replace(self, faults=faults.plan(*specs))
 
@@ -83,6 +88,8 @@ class World:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._root_text = str(root)
+        self._config_path = str(self.root / "world.json")
         self._conn: sqlite3.Connection | None = None
         self._config_stamp: float | None = None
         self._config: WorldConfig | None = None
@@ -90,13 +97,15 @@ class World:
     @classmethod
     def current(cls) -> World:
         """The world of this process's sandbox (set by the sandbox, inherited by workers)."""
+        global _CURRENT
         root = os.environ.get(WORLD_ENV)
+        if _CURRENT is not None and _CURRENT._root_text == root:
+            return _CURRENT
         if not root:
             raise WorldError(
                 "No simulated world is set up in this process. Open the lab first "
                 "(`lab = retrylab.open_lab(...)`), which sets RETRYLAB_WORLD."
             )
-        global _CURRENT
         if _CURRENT is None or _CURRENT.root != Path(root):
             _CURRENT = cls(root)
         return _CURRENT
@@ -109,7 +118,7 @@ class World:
     @property
     def config(self) -> WorldConfig:
         try:
-            stamp = self.config_file.stat().st_mtime_ns
+            stamp = os.stat(self._config_path).st_mtime_ns
         except FileNotFoundError:
             raise WorldError(f"The world in {self.root} was never reset; call reset() first.") from None
         if stamp != self._config_stamp:
@@ -159,6 +168,10 @@ class World:
         index = self._position[record_id]
         size = self.config.page_size
         return index // size + 1, index % size + 1
+
+    def page_length(self, page: int) -> int:
+        size = self.config.page_size
+        return max(0, min(size, len(self.records) - (page - 1) * size))
 
     def page_ids(self, page: int) -> list[int]:
         size = self.config.page_size

@@ -1,0 +1,146 @@
+"""The crash-equivalence oracle: for every crash point, the end state equals a clean run.
+
+Why an oracle instead of reading the learner's code: many correct programs
+exist, and every one of them ends in the same place as a run that never
+crashed. So a check runs the DAG once clean, then once per crash scenario, and
+compares what the world and Airflow hold at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrylab import faults
+from retrylab.checks.results import CheckResult
+from retrylab.runs import DagFileError, Lab, RunReport
+from retrylab.timeline import describe_ids
+from retrylab.world.state import WorldConfig
+
+CLEAN = "clean run"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    faults: tuple[faults.Fault, ...]
+
+    @classmethod
+    def of(cls, spec: str | Sequence[str]) -> Scenario:
+        specs = [spec] if isinstance(spec, str) else list(spec)
+        return cls(faults.plan(*specs))
+
+    @property
+    def label(self) -> str:
+        if not self.faults:
+            return CLEAN
+        return "a crash at " + ", then ".join(f.label for f in self.faults)
+
+
+@dataclass
+class Matrix:
+    """The clean run and one run per scenario, or the reason nothing could run."""
+
+    world: WorldConfig
+    clean: RunReport | None = None
+    runs: list[tuple[Scenario, RunReport]] = field(default_factory=list)
+    error: str = ""
+
+
+_CACHE: dict[tuple, Matrix] = {}
+
+
+def run_matrix(
+    lab: Lab,
+    dag_file: str | Path,
+    dag_id: str,
+    world: WorldConfig,
+    scenarios: Sequence[Scenario],
+    *,
+    progress: bool = False,
+) -> Matrix:
+    """Run clean, then every scenario; reuse results for an unchanged file in this process."""
+    path = Path(dag_file)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return Matrix(world, error=f"There is no DAG file at {path}. Run the cell that writes it first.")
+    key = (digest, dag_id, world, tuple(scenarios))
+    if key in _CACHE:
+        return _CACHE[key]
+    matrix = Matrix(world)
+    bar = _progress(len(scenarios) + 1, enabled=progress)
+    try:
+        matrix.clean = lab.run(path, dag_id=dag_id, world=world)
+        bar(CLEAN)
+        for scenario in scenarios:
+            matrix.runs.append((scenario, lab.run(path, dag_id=dag_id, world=world, crash=list(scenario.faults))))
+            bar(scenario.label)
+    except DagFileError as exc:
+        matrix.error = str(exc)
+    finally:
+        bar(None)
+    _CACHE[key] = matrix
+    return matrix
+
+
+def _progress(total: int, *, enabled: bool) -> Callable[[str | None], None]:
+    """A one-line progress bar on the real stdout (runs capture sys.stdout)."""
+    if not enabled:
+        return lambda _label: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="crash scenarios", unit="run", file=sys.stdout, leave=False, ncols=80)
+
+    def step(label: str | None) -> None:
+        if label is None:
+            bar.close()
+        else:
+            bar.update(1)
+
+    return step
+
+
+# -- comparisons shared by every module ---------------------------------------
+def run_failed_symptom(report: RunReport, label: str) -> str:
+    last = next((t for t in reversed(report.tries) if t.error), None)
+    why = f": try {last.try_number} {last.error}" if last else ""
+    return f"the run ended {report.state} after {label}{why}"
+
+
+def succeeds(label: str, report: RunReport) -> CheckResult:
+    ok = report.succeeded
+    return CheckResult("run succeeds", label, ok, "" if ok else run_failed_symptom(report, label), {"tries": len(report.tries)})
+
+
+def exactly_once(label: str, report: RunReport) -> CheckResult:
+    """Every source record in the warehouse exactly once."""
+    dup, missing = report.duplicates, report.missing
+    counts = {"duplicate_rows": sum(n - 1 for n in report.warehouse.values() if n > 1), "missing": len(missing)}
+    problems = []
+    if dup:
+        extra = max(report.warehouse[r] for r in dup)
+        times = "twice" if extra == 2 else f"up to {extra} times"
+        problems.append(f"records {describe_ids(dup, report.source_ids)} loaded {times} after {label}")
+    if missing:
+        problems.append(f"records {describe_ids(missing, report.source_ids)} never loaded after {label}")
+    if not report.succeeded and not problems:
+        problems.append(run_failed_symptom(report, label))
+    return CheckResult("exactly once", label, not problems, "; ".join(problems), counts)
+
+
+def same_return_value(label: str, report: RunReport, clean: RunReport) -> CheckResult:
+    got, want = report.return_value(), clean.return_value()
+    ok = report.succeeded and got == want
+    symptom = "" if ok else (
+        run_failed_symptom(report, label)
+        if not report.succeeded
+        else f"the task returned {got!r} after {label}, but {want!r} on a clean run"
+    )
+    return CheckResult("same return value", label, ok, symptom)
+
+
+def dag_error_results(checks: Sequence[str], error: str) -> list[CheckResult]:
+    return [CheckResult(name, "", False, error) for name in checks]

@@ -1,0 +1,76 @@
+"""What a check says: pass or fail, the symptom in words, the counts, levelled hints.
+
+Why symptoms and not scores: "records 7501-7900 loaded twice after a crash at
+between_pages:3 on try 1" tells a learner what their code did; a bare 0 does
+not. No message here ever contains the answer's code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    crash: str
+    passed: bool
+    symptom: str = ""
+    counts: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        mark = "PASS" if self.passed else "FAIL"
+        where = f" [{self.crash}]" if self.crash else ""
+        return f"{mark} {self.check}{where}" + (f": {self.symptom}" if self.symptom else "")
+
+
+@dataclass
+class Verdict:
+    """All results of checking one DAG file for one module."""
+
+    module: str
+    dag_file: str
+    results: list[CheckResult]
+    hints: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(r.passed for r in self.results)
+
+    def failed(self, check: str | None = None) -> list[CheckResult]:
+        return [r for r in self.results if not r.passed and (check is None or r.check == check)]
+
+    def of(self, check: str) -> list[CheckResult]:
+        return [r for r in self.results if r.check == check]
+
+    def summary(self, limit: int = 4) -> str:
+        names = list(dict.fromkeys(r.check for r in self.results))
+        lines = []
+        for name in names:
+            results = self.of(name)
+            bad = [r for r in results if not r.passed]
+            lines.append(f"{'PASS' if not bad else 'FAIL'} {name}: {len(results) - len(bad)}/{len(results)} scenarios")
+            lines += [f"    - {r.symptom}" for r in bad[:limit]]
+            if len(bad) > limit:
+                lines.append(f"    - ... and {len(bad) - limit} more scenarios with the same check failing")
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "module": self.module,
+                "dag_file": self.dag_file,
+                "passed": self.passed,
+                "checks": [asdict(r) for r in self.results],
+            },
+            indent=1,
+        )
+
+    def assert_passed(self, check: str | None = None) -> None:
+        """Raise AssertionError naming the symptoms (what nbgrader shows as feedback)."""
+        bad = self.failed(check)
+        if bad or not self.results:
+            shown = "\n".join(f"- {r.symptom}" for r in bad[:4])
+            more = f"\n- ... and {len(bad) - 4} more" if len(bad) > 4 else ""
+            raise AssertionError(f"{check or 'checks'} failed:\n{shown}{more}")

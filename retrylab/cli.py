@@ -1,0 +1,139 @@
+"""``retrylab``: doctor the environment, check a DAG file, show progress.
+
+Exit codes: 0 all good, 1 checks failed (or the doctor found a problem),
+2 the command itself was used wrongly (unknown module, missing file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from retrylab import progress, sandbox, versions
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    ok = True
+
+    def line(good: bool, text: str) -> None:
+        nonlocal ok
+        ok &= good
+        print(f"[{'ok' if good else '!!'}] {text}")
+
+    line(sys.version_info >= (3, 11), f"Python {platform.python_version()} (3.11 or newer needed)")
+    gate = versions.check()
+    line(gate.ok, gate.message)
+    for package in ("jupyterlab", "nbgrader", "papermill", "nbval", "matplotlib"):
+        try:
+            line(True, f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            line(False, f"{package} is not installed. {versions.FIX}")
+    if gate.ok:
+        started = time.monotonic()
+        try:
+            template = sandbox.ensure_template()
+            line(True, f"template metadata DB ready in {template} ({time.monotonic() - started:.1f} s)")
+        except sandbox.SandboxError as exc:
+            line(False, str(exc))
+    if gate.ok and args.full:
+        with tempfile.TemporaryDirectory(prefix="retrylab-doctor-") as tmp:
+            started = time.monotonic()
+            from retrylab import open_lab
+
+            lab = open_lab(Path(tmp) / "sandbox", Path(tmp) / "dags", warm=False)
+            dag = Path(tmp) / "dags" / "doctor_probe.py"
+            dag.write_text(_PROBE_DAG)
+            report = lab.run(dag, crash="mid_page:1:3")
+            line(
+                report.succeeded and len(report.tries) == 2,
+                f"a real dag.test() run with one injected crash and a retry: {report.state} "
+                f"in {len(report.tries)} tries ({time.monotonic() - started:.1f} s including start-up)",
+            )
+    print("Everything is ready." if ok else "Fix the lines marked !! and run `retrylab doctor` again.")
+    return 0 if ok else 1
+
+
+_PROBE_DAG = '''
+from datetime import datetime, timedelta
+from airflow.sdk import DAG, task
+from retrylab.world import fetch_page, transform_and_upsert
+
+with DAG(dag_id="doctor_probe", schedule=None, start_date=datetime(2025, 1, 1), catchup=False):
+    @task(retries=1, retry_delay=timedelta(seconds=0))
+    def probe():
+        for record in fetch_page(after_id=0, limit=10):
+            transform_and_upsert(record)
+    probe()
+'''
+
+
+def _check(args: argparse.Namespace) -> int:
+    from retrylab import checks
+
+    try:
+        spec = checks.module(args.module)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    dag_file = Path(args.file)
+    if not dag_file.is_file():
+        print(f"No such DAG file: {dag_file}", file=sys.stderr)
+        return 2
+    gate = versions.check()
+    if not gate.ok:
+        print(gate.message, file=sys.stderr)
+        return 2
+    from retrylab import open_lab
+
+    with tempfile.TemporaryDirectory(prefix="retrylab-check-") as tmp:
+        lab = open_lab(Path(tmp) / "sandbox", Path(tmp) / "dags", warm=False)
+        copy = lab.box.dags / dag_file.name
+        copy.write_bytes(dag_file.read_bytes())
+        verdict = spec.grade(lab, copy, progress=not args.json and sys.stdout.isatty())
+    verdict.dag_file = str(dag_file)
+    if args.json:
+        print(verdict.to_json())
+    else:
+        print(f"{spec.id}: {dag_file}")
+        print(verdict.summary())
+        print("All checks pass." if verdict.passed else "Some checks fail; the notebook's ex.hint() has hints.")
+    return 0 if verdict.passed else 1
+
+
+def _progress(args: argparse.Namespace) -> int:
+    rows = progress.read(Path(args.course))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for row in rows:
+        print(f"{row['module']:<26} {row['status']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="retrylab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    doctor = sub.add_parser("doctor", help="check Python, Airflow 3.3+, the course packages and the sandbox")
+    doctor.add_argument("--full", action="store_true", help="also run a real DAG with a crash and a retry")
+    doctor.set_defaults(func=_doctor)
+    check = sub.add_parser("check", help="grade a DAG file against a module's crash matrix")
+    check.add_argument("module", help="module id or number, e.g. 01-checkpoints or 01")
+    check.add_argument("file", help="the DAG file to check")
+    check.add_argument("--json", action="store_true", help="print each check as JSON")
+    check.set_defaults(func=_check)
+    prog = sub.add_parser("progress", help="which modules' exercises pass, from your last self-checks")
+    prog.add_argument("--course", default=".", help="the course folder (default: here)")
+    prog.add_argument("--json", action="store_true")
+    prog.set_defaults(func=_progress)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The notebook face of the graders: ``ex.check()``, ``ex.hint()``, ``ex.grade(...)``.
+
+Why a thin layer: a self-check must never raise into the learner's notebook
+(it prints what broke and how to get a hint), while an nbgrader test cell must
+raise ``AssertionError`` with the symptom, which nbgrader shows as feedback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from retrylab import checks, progress
+from retrylab.checks.module import ModuleSpec, Suite
+from retrylab.checks.results import Verdict
+from retrylab.runs import Lab
+from retrylab.world.state import WorldConfig
+
+
+class Exercise:
+    def __init__(self, lab: Lab, module: str, dag_file: str | Path) -> None:
+        self.lab = lab
+        self.spec: ModuleSpec = checks.module(module)
+        self.dag_file = Path(dag_file)
+        self._hint_level: dict[str, int] = {}
+        self.last: Verdict | None = None
+
+    def check(self) -> Verdict | None:
+        """Run the module's crash matrix on your DAG file and say what broke."""
+        try:
+            verdict = self.spec.grade(self.lab, self.dag_file, progress=True)
+        except Exception as exc:  # the self-check must explain, never crash the notebook
+            print(f"The check could not run: {type(exc).__name__}: {exc}")
+            return None
+        self.last = verdict
+        progress.record(
+            self.lab.box.root,
+            self.spec.id,
+            verdict.passed,
+            list(dict.fromkeys(r.check for r in verdict.results if not r.passed)),
+        )
+        scenarios = len(self.spec.suite.scenarios)
+        if verdict.passed:
+            print(f"All checks pass: the clean run and {scenarios} crash scenarios end in the same state.")
+        else:
+            print(verdict.summary())
+            print("\nStuck? `ex.hint()` gives a hint for the first failing check; call it again for a stronger one.")
+        return verdict
+
+    def hint(self, level: int | None = None) -> None:
+        """Print a hint for the first failing check (each call goes one level deeper)."""
+        verdict = self.last or self.spec.grade(self.lab, self.dag_file)
+        failing = [r.check for r in verdict.results if not r.passed]
+        if not failing:
+            print("Every check passes; no hint needed.")
+            return
+        name = failing[0]
+        hints = self.spec.hints.get(name) or ("Read the symptom above: it says what the run did.",)
+        if level is None:
+            level = min(self._hint_level.get(name, 0) + 1, len(hints))
+        level = max(1, min(level, len(hints)))
+        self._hint_level[name] = level
+        print(f"Hint {level}/{len(hints)} for '{name}': {hints[level - 1]}")
+
+    def grade(
+        self,
+        check: str,
+        *,
+        world: WorldConfig | None = None,
+        crashes: Sequence[str | Sequence[str]] | None = None,
+    ) -> None:
+        """For test cells: raise AssertionError with the symptoms unless ``check`` passes.
+
+        ``world`` and ``crashes`` replace the public suite (hidden tests use
+        another seed, page size and crash set).
+        """
+        suite = None
+        if world is not None or crashes is not None:
+            suite = Suite.of(world or self.spec.suite.world, crashes or [s.faults for s in self.spec.suite.scenarios])
+        verdict = self.spec.grade(self.lab, self.dag_file, suite=suite, only=[check])
+        verdict.assert_passed(check)
