@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from retrylab import sandbox, versions
@@ -13,13 +12,15 @@ __version__ = "0.1.0"
 _LAB = None
 
 
-def open_lab(root: str | Path = ".sandbox", dags: str | Path = "dags", *, warm: bool = True):
+def open_lab(root: str | Path = ".sandbox", dags: str | Path = "dags"):
     """Open this process's lab: a private sandbox, then Airflow imported inside it.
 
     Call it once, first, in a notebook or process: Airflow reads its settings
     when imported. A second call with the same folders returns the same lab.
-    ``warm`` builds Airflow's in-process API in the background, so the first
-    run is faster when the learner reads before running the next cell.
+
+    Airflow's in-process API is not warmed up in a background thread: doing so
+    races SQLAlchemy's mapper configuration against imports in the main thread
+    and deadlocks (seen with Airflow 3.3.2), so the first run pays ~3.5 s.
     """
     global _LAB
     versions.check().raise_if_closed()
@@ -38,18 +39,5 @@ def open_lab(root: str | Path = ".sandbox", dags: str | Path = "dags", *, warm: 
     from retrylab.runs import Lab
 
     _LAB = Lab(box)
-    if warm:
-        threading.Thread(target=_warm_api, name="retrylab-warm-api", daemon=True).start()
     return _LAB
 
-
-def _warm_api() -> None:
-    """Build the in-process execution API (about 3 s of route generation) ahead of need."""
-    try:
-        import httpx
-        from airflow.sdk.execution_time.supervisor import in_process_api_server
-
-        api = in_process_api_server()
-        httpx.Client(transport=api.transport, base_url="http://in-process.invalid./").get("/health")
-    except Exception:  # warming is an optimisation; the first run builds it anyway
-        pass

@@ -46,7 +46,7 @@ def _doctor(args: argparse.Namespace) -> int:
             started = time.monotonic()
             from retrylab import open_lab
 
-            lab = open_lab(Path(tmp) / "sandbox", Path(tmp) / "dags", warm=False)
+            lab = open_lab(Path(tmp) / "sandbox", Path(tmp) / "dags")
             dag = Path(tmp) / "dags" / "doctor_probe.py"
             dag.write_text(_PROBE_DAG)
             report = lab.run(dag, crash="mid_page:1:3")
@@ -92,7 +92,7 @@ def _check(args: argparse.Namespace) -> int:
     from retrylab import open_lab
 
     with tempfile.TemporaryDirectory(prefix="retrylab-check-") as tmp:
-        lab = open_lab(Path(tmp) / "sandbox", Path(tmp) / "dags", warm=False)
+        lab = open_lab(Path(tmp) / "sandbox", Path(tmp) / "dags")
         copy = lab.box.dags / dag_file.name
         copy.write_bytes(dag_file.read_bytes())
         verdict = spec.grade(lab, copy, progress=not args.json and sys.stdout.isatty())

@@ -25,13 +25,13 @@ class Exercise:
         self._hint_level: dict[str, int] = {}
         self.last: Verdict | None = None
 
-    def check(self) -> Verdict | None:
-        """Run the module's crash matrix on your DAG file and say what broke."""
+    def check(self) -> None:
+        """Run the module's crash matrix on your DAG file and say what broke (result in ``ex.last``)."""
         try:
             verdict = self.spec.grade(self.lab, self.dag_file, progress=True)
         except Exception as exc:  # the self-check must explain, never crash the notebook
             print(f"The check could not run: {type(exc).__name__}: {exc}")
-            return None
+            return
         self.last = verdict
         progress.record(
             self.lab.box.root,
@@ -45,7 +45,6 @@ class Exercise:
         else:
             print(verdict.summary())
             print("\nStuck? `ex.hint()` gives a hint for the first failing check; call it again for a stronger one.")
-        return verdict
 
     def hint(self, level: int | None = None) -> None:
         """Print a hint for the first failing check (each call goes one level deeper)."""

@@ -9,6 +9,8 @@ own say-so.
 
 from __future__ import annotations
 
+from retrylab.errors import LabError
+
 import contextlib
 import json
 import os
@@ -30,7 +32,7 @@ MAX_RETRY_DELAY = timedelta(seconds=10)
 TIMED_OUT = "ran past the time limit and was stopped: is there an endless loop?"
 
 
-class DagFileError(RuntimeError):
+class DagFileError(LabError):
     """The DAG file cannot be run; the message says what is wrong in it."""
 
 
@@ -121,7 +123,7 @@ class RunReport:
             "rows in warehouse": sum(self.warehouse.values()),
             "distinct records": len(self.warehouse),
             "duplicate rows": sum(n - 1 for n in self.warehouse.values() if n > 1),
-            "missing records": len(self.missing),
+            "source records not loaded": len(self.missing),
         }
 
     # -- display ------------------------------------------------------------
@@ -285,6 +287,28 @@ class Lab:
 
         return Exercise(self, module, dag_file)
 
+    def task_state_rows(self, dag_id: str | None = None) -> list[dict]:
+        """Raw rows of Airflow's ``task_state_store`` table (key, value, expiry) in this sandbox."""
+        from airflow.models.task_state_store import TaskStateStoreModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        query = select(TaskStateStoreModel).order_by(TaskStateStoreModel.id)
+        if dag_id:
+            query = query.where(TaskStateStoreModel.dag_id == dag_id)
+        with create_session() as session:
+            return [
+                {
+                    "dag_id": row.dag_id,
+                    "task_id": row.task_id,
+                    "map_index": row.map_index,
+                    "key": row.key,
+                    "value": json.loads(row.value),
+                    "expires_at": row.expires_at.isoformat(timespec="seconds") if row.expires_at else None,
+                }
+                for row in session.scalars(query)
+            ]
+
     def logs(self, tail: int = 60) -> str:
         """The last lines Airflow logged in this sandbox (hidden from cell output)."""
         if not self.box.log_file.exists():
@@ -400,9 +424,11 @@ def describe_error(error: BaseException | None, dag_file: Path) -> str:
         return "failed (no exception recorded)"
     if _is_timeout(error):
         return TIMED_OUT
-    text = f"{type(error).__name__}: {error}".strip()
+    text = f"{type(error).__name__}: {error}".strip().rstrip(":")
     if isinstance(error, faults.InjectedCrash):
         return text
+    if isinstance(error, NotImplementedError):
+        return "NotImplementedError: the exercise is not done yet; replace `raise NotImplementedError()` with your code"
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         if Path(frame.filename).name == dag_file.name:
             return f"{text} (your DAG file, line {frame.lineno}: {(frame.line or '').strip()})"

@@ -11,6 +11,8 @@ be opened before anything imports ``airflow`` in the process.
 
 from __future__ import annotations
 
+from retrylab.errors import LabError
+
 import contextlib
 import fcntl
 import os
@@ -29,7 +31,7 @@ CACHE_ENV = "RETRYLAB_CACHE"
 WORLD_ENV = "RETRYLAB_WORLD"
 
 
-class SandboxError(RuntimeError):
+class SandboxError(LabError):
     """The sandbox cannot be used as asked; the message says what to do."""
 
 

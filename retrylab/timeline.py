@@ -92,7 +92,8 @@ def markdown(report: RunReport) -> str:
     rows = _rows(report)
     headers = list(rows[0]) if rows else ["try"]
     out = [
-        f"**{report.dag_id}**: run {report.state} after {len(report.tries)} tries",
+        f"**{report.dag_id}**: run {report.state} after {len(report.tries)} "
+        + ("try" if len(report.tries) == 1 else "tries"),
         "",
         "| " + " | ".join(headers) + " |",
         "|" + "---|" * len(headers),

@@ -8,6 +8,8 @@ milliseconds without importing Airflow.
 
 from __future__ import annotations
 
+from retrylab.errors import LabError
+
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -51,7 +53,7 @@ class Gate:
             raise AirflowVersionError(self.message)
 
 
-class AirflowVersionError(RuntimeError):
+class AirflowVersionError(LabError):
     """Airflow is missing or too old for the course."""
 
 

@@ -9,6 +9,7 @@ compares what the world and Airflow hold at the end.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from retrylab import faults
 from retrylab.checks.results import CheckResult
-from retrylab.runs import DagFileError, Lab, RunReport
+from retrylab.runs import TIMED_OUT, DagFileError, Lab, RunReport
 from retrylab.timeline import describe_ids
 from retrylab.world.state import WorldConfig
 
@@ -75,9 +76,19 @@ def run_matrix(
     try:
         matrix.clean = lab.run(path, dag_id=dag_id, world=world)
         bar(CLEAN)
+        if not matrix.clean.succeeded:
+            # Nothing to compare against: every scenario would fail the same way.
+            matrix.error = "Without any crash, " + run_failed_symptom(matrix.clean, CLEAN).replace(
+                f" after {CLEAN}", ""
+            )
+            return matrix
         for scenario in scenarios:
-            matrix.runs.append((scenario, lab.run(path, dag_id=dag_id, world=world, crash=list(scenario.faults))))
+            report = lab.run(path, dag_id=dag_id, world=world, crash=list(scenario.faults))
+            matrix.runs.append((scenario, report))
             bar(scenario.label)
+            if any(t.error == TIMED_OUT for t in report.tries):
+                matrix.error = f"After {scenario.label}, a try {TIMED_OUT}"
+                return matrix
     except DagFileError as exc:
         matrix.error = str(exc)
     finally:
@@ -87,18 +98,20 @@ def run_matrix(
 
 
 def _progress(total: int, *, enabled: bool) -> Callable[[str | None], None]:
-    """A one-line progress bar on the real stdout (runs capture sys.stdout)."""
+    """One line of dots on the real stdout (runs capture sys.stdout while they last).
+
+    Plain text on purpose: it reads the same in JupyterLab, a terminal, and a
+    saved notebook (a redrawn bar leaves one line per redraw in saved output).
+    """
     if not enabled:
         return lambda _label: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc="crash scenarios", unit="run", file=sys.stdout, leave=False, ncols=80)
+    out = sys.stdout
+    out.write(f"Running the clean run and {total - 1} crash scenarios ")
+    out.flush()
 
     def step(label: str | None) -> None:
-        if label is None:
-            bar.close()
-        else:
-            bar.update(1)
+        out.write(" done\n" if label is None else ".")
+        out.flush()
 
     return step
 
@@ -115,13 +128,16 @@ def succeeds(label: str, report: RunReport) -> CheckResult:
     return CheckResult("run succeeds", label, ok, "" if ok else run_failed_symptom(report, label), {"tries": len(report.tries)})
 
 
-def exactly_once(label: str, report: RunReport) -> CheckResult:
-    """Every source record in the warehouse exactly once."""
-    dup, missing = report.duplicates, report.missing
-    counts = {"duplicate_rows": sum(n - 1 for n in report.warehouse.values() if n > 1), "missing": len(missing)}
+def exactly_once(label: str, report: RunReport, clean: RunReport | None = None) -> CheckResult:
+    """The warehouse holds what a clean run leaves (default: every source record once)."""
+    want = clean.warehouse if clean is not None else Counter(report.source_ids)
+    got = report.warehouse
+    dup = sorted(rid for rid, n in got.items() if n > max(want.get(rid, 1), 1))
+    missing = [rid for rid in report.source_ids if want.get(rid) and not got.get(rid)]
+    counts = {"duplicate_rows": sum(got[r] - max(want.get(r, 1), 1) for r in dup), "missing": len(missing)}
     problems = []
     if dup:
-        extra = max(report.warehouse[r] for r in dup)
+        extra = max(got[r] for r in dup)
         times = "twice" if extra == 2 else f"up to {extra} times"
         problems.append(f"records {describe_ids(dup, report.source_ids)} loaded {times} after {label}")
     if missing:

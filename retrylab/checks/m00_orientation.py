@@ -19,7 +19,7 @@ SUITE = Suite.of(
 def _survives(matrix: Matrix) -> list[CheckResult]:
     out = []
     for scenario, report in matrix.runs:
-        once = equivalence.exactly_once(scenario.label, report)
+        once = equivalence.exactly_once(scenario.label, report, matrix.clean)
         out.append(CheckResult("survives crashes", scenario.label, once.passed, once.symptom, once.counts))
     return out
 

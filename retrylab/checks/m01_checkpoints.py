@@ -32,7 +32,7 @@ def _clean(matrix: Matrix) -> list[CheckResult]:
 
 
 def _exactly_once(matrix: Matrix) -> list[CheckResult]:
-    return [equivalence.exactly_once(s.label, r) for s, r in matrix.runs]
+    return [equivalence.exactly_once(s.label, r, matrix.clean) for s, r in matrix.runs]
 
 
 def _return_value(matrix: Matrix) -> list[CheckResult]:

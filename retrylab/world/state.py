@@ -9,6 +9,8 @@ database holding the loaded rows and the ledger of every side effect, so
 
 from __future__ import annotations
 
+from retrylab.errors import LabError
+
 import json
 import os
 import sqlite3
@@ -43,7 +45,7 @@ CREATE TABLE IF NOT EXISTS ledger (
 """
 
 
-class WorldError(RuntimeError):
+class WorldError(LabError):
     """The world cannot serve this call; the message says what the caller did wrong."""
 
 

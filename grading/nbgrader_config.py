@@ -1,0 +1,33 @@
+"""nbgrader settings for the course. Run nbgrader from this folder (the Makefile does).
+
+solutions/ is the source (one authored copy), notebooks/ the release learners
+open; submissions, autograded copies, feedback and the gradebook stay here
+and are not committed.
+"""
+
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+COURSE = os.path.dirname(HERE)
+
+c = get_config()  # noqa: F821 - provided by nbgrader's config loader
+
+c.CourseDirectory.course_id = "retry-safe-airflow"
+c.CourseDirectory.root = COURSE
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.submitted_directory = os.path.join("grading", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join("grading", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".sandbox", "dags", "*.backup-*.ipynb"]
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# One kernel per notebook pays Airflow's start-up once; a learner's endless loop
+# is stopped by the lab's own per-try limit long before this.
+c.ExecutePreprocessor.timeout = 600
+c.Execute.timeout = 600
+c.Execute.interrupt_on_timeout = True
+c.Execute.raise_on_iopub_timeout = False
