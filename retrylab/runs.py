@@ -27,7 +27,7 @@ from typing import Any
 from retrylab import faults, sandbox
 from retrylab.world.state import World, WorldConfig
 
-DEFAULT_TIME_LIMIT = 30.0
+DEFAULT_TIME_LIMIT = 10.0  # seconds per try; course tasks need well under one
 MAX_RETRY_DELAY = timedelta(seconds=10)
 TIMED_OUT = "ran past the time limit and was stopped: is there an endless loop?"
 
