@@ -25,9 +25,15 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".sand
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# One kernel per notebook pays Airflow's start-up once; a learner's endless loop
-# is stopped by the lab's own per-try limit long before this.
-c.ExecutePreprocessor.timeout = 600
-c.Execute.timeout = 600
+# Per cell. A course cell needs seconds; an endless loop in a learner's DAG is
+# stopped by the lab's per-try limit, one in a notebook cell by this timeout.
+c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
 c.Execute.raise_on_iopub_timeout = False
+
+# A learner who deletes a graded cell gets it back, with a note saying so.
+c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.missing_cell_notification = (
+    "# NOTE: this graded cell (id: {cell_id}) was missing from your submission.\n"
+    "# The grader put the original back and ran it. Keep graded cells in your notebook.\n"
+)

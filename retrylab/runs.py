@@ -402,7 +402,7 @@ def _error_recorder(world: World, dag_file: Path, task):
         error = context.get("exception")
         if _is_timeout(error):
             # One endless try is enough to know: later tries of this run fail at once.
-            task.execution_timeout = timedelta(0)
+            task.execution_timeout = timedelta(microseconds=1)
         world.record_event(
             (ti.run_id, ti.try_number),
             "try_failed",

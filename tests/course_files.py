@@ -1,0 +1,29 @@
+"""Read the course's own DAGs out of the solution notebooks, so tests check what learners see."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+COURSE = Path(__file__).resolve().parents[1]
+
+
+def notebook(module: str) -> nbformat.NotebookNode:
+    return nbformat.read(COURSE / "solutions" / module / f"{module}.ipynb", as_version=4)
+
+
+def dag_source(module: str, filename: str) -> str:
+    """The text a ``%%writefile dags/<filename>`` cell writes, solution markers removed."""
+    for cell in notebook(module).cells:
+        first, _, body = cell.source.partition("\n")
+        if cell.cell_type == "code" and first.strip() == f"%%writefile dags/{filename}":
+            return re.sub(r"^\s*### (BEGIN|END) SOLUTION\n", "", body + "\n", flags=re.M)
+    raise LookupError(f"{module} writes no dags/{filename}")
+
+
+def write(folder: Path, filename: str, source: str) -> Path:
+    path = folder / filename
+    path.write_text(source)
+    return path
