@@ -47,20 +47,23 @@ def redone_records(report: RunReport) -> tuple[int, list[int], int | None]:
     page_size = report.world.page_size
     position = {rid: i for i, rid in enumerate(report.source_ids)}
     worst: tuple[int, list[int], int | None] = (0, [], None)
+    crashed_at = {e["try_number"]: e["detail"] for e in report.crashes}
     earlier: set[int] = set()
     previous: list[int] = []
+    previous_try = 0
     for try_number in sorted(loads):
         rewritten = [r for r in loads[try_number] if r in earlier]
-        if previous:
-            # The page the crashed try was in the middle of may be redone: the
+        if previous and not crashed_at.get(previous_try, "").startswith("between_pages"):
+            # A crash inside a page (or after its load, before the checkpoint)
+            # leaves that page in flight: redoing it is allowed, since the
             # window between writing and checkpointing is what the sink's
-            # idempotence covers.
+            # idempotence covers. After a between_pages crash nothing is.
             last_page = position[previous[-1]] // page_size
             rewritten = [r for r in rewritten if position[r] // page_size != last_page]
         if len(rewritten) > len(worst[1]):
             worst = (try_number, rewritten, (fetches.get(try_number) or [None])[0])
         earlier.update(loads[try_number])
-        previous = loads[try_number]
+        previous, previous_try = loads[try_number], try_number
     return worst
 
 

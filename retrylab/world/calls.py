@@ -53,10 +53,10 @@ def fetch_page(after_id: int = 0, limit: int = 1000) -> list[dict]:
     cfg = world.config
     if caller != OUTSIDE_A_TASK:
         calls = world.count_events(caller, "fetch") + 1
-        if calls > cfg.fetch_budget:
+        if calls > cfg.fetch_limit:
             raise RunawayLoop(
                 f"fetch_page was called {calls} times in one try, but the source has only "
-                f"{cfg.pages} pages: the loop never stops. Does it break on an empty page, "
+                f"{cfg.pages} page{'s' if cfg.pages != 1 else ''}: the loop never stops. Does it break on an empty page, "
                 "and does the cursor move forward?"
             )
     start = bisect.bisect_right(world.ids, after_id)

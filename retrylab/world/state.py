@@ -57,7 +57,7 @@ class WorldConfig:
     records: int = 2400
     page_size: int = 400
     faults: tuple[faults.Fault, ...] = field(default_factory=tuple)
-    fetch_budget: int = 500
+    fetch_budget: int = 0  # fetch_page calls allowed per try; 0 means five per page (at least 20)
 
     @cached_property
     def crash_points(self) -> tuple[tuple[faults.Fault, faults.CrashPoint], ...]:
@@ -66,6 +66,10 @@ class WorldConfig:
 
     def with_faults(self, *specs: str | faults.Fault | dict) -> WorldConfig:
         return replace(self, faults=faults.plan(*specs))
+
+    @property
+    def fetch_limit(self) -> int:
+        return self.fetch_budget or max(20, 5 * self.pages)
 
     @property
     def pages(self) -> int:
