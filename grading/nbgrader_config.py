@@ -33,7 +33,8 @@ c.Execute.raise_on_iopub_timeout = False
 
 # A learner who deletes a graded cell gets it back, with a note saying so.
 c.OverwriteCells.add_missing_cells = True
+# (nbgrader turns the note into a comment line itself.)
 c.OverwriteCells.missing_cell_notification = (
-    "# NOTE: this graded cell (id: {cell_id}) was missing from your submission.\n"
-    "# The grader put the original back and ran it. Keep graded cells in your notebook.\n"
+    "NOTE: this graded cell ({cell_id}) was missing from your submission; "
+    "the grader put the original back and ran it. Keep graded cells in your notebook.\n"
 )

@@ -1,0 +1,118 @@
+"""Drive nbgrader's real release -> submit -> autograde -> feedback cycle in a temporary folder."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from tests.course_files import COURSE, notebook
+
+Edit = Callable[[nbformat.NotebookNode, dict[str, str]], None]
+
+
+@dataclass
+class Graded:
+    root: Path
+    assignment: str
+    scores: dict[str, dict[str, float]]
+
+    def total(self, student: str) -> float:
+        return sum(self.scores[student].values())
+
+    def feedback(self, student: str) -> str:
+        return (self.root / "feedback" / student / self.assignment / f"{self.assignment}.html").read_text()
+
+    def autograded(self, student: str) -> nbformat.NotebookNode:
+        path = self.root / "autograded" / student / self.assignment / f"{self.assignment}.ipynb"
+        return nbformat.read(path, as_version=4)
+
+
+def solutions_by_id(assignment: str) -> dict[str, str]:
+    """Solution cells' code as a learner would hand it in (markers removed)."""
+    return {
+        c.id: re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION\n", "", c.source + "\n", flags=re.M).rstrip("\n")
+        for c in notebook(assignment).cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
+
+
+def nbgrader(root: Path, *args: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    dirs = (
+        f"--CourseDirectory.release_directory={root / 'release'}",
+        f"--CourseDirectory.submitted_directory={root / 'submitted'}",
+        f"--CourseDirectory.autograded_directory={root / 'autograded'}",
+        f"--CourseDirectory.feedback_directory={root / 'feedback'}",
+        f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, *dirs, *extra],
+        cwd=COURSE / "grading",
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return proc
+
+
+def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[str, ...] = ()) -> Graded:
+    """Release the assignment, hand in one edited copy per student, autograde, make feedback."""
+    nbgrader(root, "generate_assignment", assignment, "--force")
+    release = nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    answers = solutions_by_id(assignment)
+    for student, edit in students.items():
+        copy = nbformat.from_dict(release)
+        edit(copy, answers)
+        folder = root / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(copy, folder / f"{assignment}.ipynb")
+    nbgrader(root, "autograde", assignment, "--force", extra=extra)
+    nbgrader(root, "generate_feedback", assignment, "--force")
+    from nbgrader.api import Gradebook
+
+    scores: dict[str, dict[str, float]] = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        for student in students:
+            submission = gradebook.find_submission(assignment, student)
+            scores[student] = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
+    return Graded(root, assignment, scores)
+
+
+# -- edits a learner might make ------------------------------------------------
+def untouched(nb, answers) -> None:
+    """Hand in the release as it is."""
+
+
+def solved(nb, answers) -> None:
+    for cell in nb.cells:
+        if cell.id in answers:
+            cell.source = answers[cell.id]
+
+
+def answer_with(cell_id: str, source: str) -> Edit:
+    def edit(nb, answers) -> None:
+        solved(nb, answers)
+        next(c for c in nb.cells if c.id == cell_id).source = source
+
+    return edit
+
+
+def delete_cell(cell_id: str, then: Edit = solved) -> Edit:
+    def edit(nb, answers) -> None:
+        then(nb, answers)
+        nb.cells = [c for c in nb.cells if c.id != cell_id]
+
+    return edit
+
+
+def edit_tests_to_pass(nb, answers) -> None:
+    """The untouched exercise, with every test cell replaced by `pass`."""
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            cell.source = "pass"
