@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retrylab import sandbox, versions
+from retrylab import sandbox, startup, versions
 
 __all__ = ["open_lab"]
 __version__ = "0.1.0"
@@ -33,6 +33,7 @@ def open_lab(root: str | Path = ".sandbox", dags: str | Path = "dags"):
         return _LAB
     box = sandbox.create(root, dags)
     sandbox.activate(box)
+    startup.begin()  # ends after the first run, when Airflow is fully started
     with sandbox.captured_logs(box):
         import airflow  # noqa: F401 - configures its logging to the stream it finds now
 

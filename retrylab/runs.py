@@ -24,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from retrylab import faults, sandbox
+from retrylab import faults, sandbox, startup
 from retrylab.world.state import World, WorldConfig
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds per try; course tasks need well under one
@@ -177,6 +177,7 @@ class Lab:
         started = time.monotonic()
         with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit):
             dag_run = dag.test()
+        startup.end()
         return self._report(dag.dag_id, dag_run.run_id, config, time.monotonic() - started)
 
     def load_dag(self, dag_file: str | os.PathLike, dag_id: str | None = None):

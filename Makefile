@@ -1,0 +1,52 @@
+# Retry-Safe Airflow. Two commands for learners: `make lab` and `make test`.
+# Everything installs into .venv from requirements.lock; nothing touches ~/airflow.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+PORT   ?= 8888
+STAMP  := $(VENV)/.installed
+ASSIGNMENT ?= 01-checkpoints
+
+# A browser only where there is a screen to show it on (not in containers or CI).
+BROWSER_FLAG := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
+ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test notebooks bench lock release autograde feedback clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "Creating the course environment in $(VENV) (first time only: a few minutes)"
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, this is " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(UV) pip install --quiet --python $(PY) --compile-bytecode -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	$(PY) -m retrylab.cli doctor
+	@touch $@
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(BROWSER_FLAG) $(ROOT_FLAG)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile tests
+	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
+
+notebooks: $(STAMP)
+	$(PY) -m retrylab.course
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py
+
+lock:
+	uv pip compile requirements.in --python-version 3.11 -o requirements.lock --universal
+
+# Workshops (nbgrader): release = notebooks/, collect into grading/submitted/<student>/<assignment>/.
+autograde: $(STAMP)
+	cd grading && ../$(VENV)/bin/nbgrader autograde $(ASSIGNMENT) --force
+
+feedback: $(STAMP)
+	cd grading && ../$(VENV)/bin/nbgrader generate_feedback $(ASSIGNMENT) --force
+
+clean:
+	rm -rf notebooks/*/.sandbox solutions/*/.sandbox solutions/*/dags .retrylab-cache
