@@ -13,6 +13,9 @@ ASSIGNMENT ?= 01-checkpoints
 BROWSER_FLAG := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
 ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Tools that shell out to their own commands (nbgrader -> alembic) find them here.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
 .PHONY: lab test notebooks bench lock release autograde feedback clean
 
 $(STAMP): requirements.lock pyproject.toml

@@ -10,6 +10,7 @@ git (a learner's work) is saved as a backup first. ``--check`` compares and writ
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 import subprocess
 import sys
@@ -43,10 +44,13 @@ def generate(into: Path, course: Path = COURSE) -> list[Path]:
         "        sys.exit(result['error'] + result['log'])\n"
     )
     names = assignments(course)
+    # nbgrader runs the `alembic` command of its own environment: put it on PATH.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     proc = subprocess.run(
         [sys.executable, "-c", script, str(course / "grading"), str(into), *names],
         capture_output=True,
         text=True,
+        env={**os.environ, "PATH": path},
     )
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment failed:\n{proc.stderr[-3000:]}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,5 @@ def antipattern() -> str:
 
 def pytest_configure(config):
     os.environ.setdefault("RETRYLAB_CACHE", str(Path(__file__).resolve().parents[1] / ".retrylab-cache"))
+    # Subprocesses (nbgrader, its `alembic`, jupyter, uv) come from the environment running the tests.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"

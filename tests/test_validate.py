@@ -1,0 +1,36 @@
+"""nbgrader validate: every solution passes its tests; every learner notebook fails them (--invert)."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.course_files import COURSE
+from retrylab.checks import MODULES
+
+
+def validate(folder, module, *flags):
+    work_copy = folder / module
+    shutil.copytree(folder.parent / "src", work_copy, ignore=shutil.ignore_patterns(".sandbox", "dags", "*.backup-*"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", str(work_copy / f"{module}.ipynb"), *flags],
+        capture_output=True,
+        text=True,
+        cwd=work_copy,
+        timeout=900,
+    )
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+@pytest.mark.parametrize("tree", ["solutions", "notebooks"])
+def test_validate(tree, module, tmp_path):
+    shutil.copytree(COURSE / tree / module, tmp_path / "src", ignore=shutil.ignore_patterns(".sandbox", "dags"))
+    (tmp_path / "run").mkdir()
+    if tree == "solutions":
+        out = validate(tmp_path / "run", module)
+        assert "Success! Your notebook passes all the tests." in out, out[-3000:]
+    else:
+        out = validate(tmp_path / "run", module, "--invert")
+        assert "Success! The notebook does not pass any tests." in out, out[-3000:]
