@@ -8,7 +8,7 @@ import pytest
 from tests.course_files import COURSE
 
 RUNS = [
-    ("00-orientation", {}),
+    ("00-orientation", {"SEED": 3, "CRASH": "mid_page:1:75"}),
     ("01-checkpoints", {"SEED": 11, "CRASH": "mid_page:2:17"}),
 ]
 
