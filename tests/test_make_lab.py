@@ -1,0 +1,57 @@
+"""`make lab` really serves both modules on 127.0.0.1 with the nbgrader extension, as root, with no browser."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+import json
+
+from tests.course_files import COURSE
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.load(response)
+
+
+def test_make_lab_serves_the_modules(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    log = tmp_path / "lab.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["make", "lab", f"PORT={port}"], cwd=COURSE, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        token = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and token is None:
+            time.sleep(0.5)
+            match = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", log.read_text())
+            token = match.group(1) if match else None
+        assert token, log.read_text()[-2000:]
+        for _ in range(40):
+            try:
+                listing = get(f"http://127.0.0.1:{port}/api/contents?token={token}")
+                break
+            except OSError:
+                time.sleep(0.5)
+        names = {item["name"] for item in listing["content"]}
+        assert {"00-orientation", "01-checkpoints"} <= names
+        module = get(f"http://127.0.0.1:{port}/api/contents/01-checkpoints?token={token}")
+        assert "01-checkpoints.ipynb" in {item["name"] for item in module["content"]}
+        extensions = get(f"http://127.0.0.1:{port}/lab/api/extensions?token={token}")
+        assert any("nbgrader" in ext["name"] and ext["enabled"] for ext in extensions)
+        assert "--no-browser" in log.read_text()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
