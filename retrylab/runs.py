@@ -15,6 +15,8 @@ import contextlib
 import json
 import os
 import shutil
+import signal
+import threading
 import time
 import traceback
 from collections import Counter
@@ -175,9 +177,11 @@ class Lab:
         _refuse_long_retry_delays(dag)
         self.world.reset(config)
         started = time.monotonic()
-        with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit):
+        with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit), _interruptible(dag) as stop:
             dag_run = dag.test()
         startup.end()
+        if stop:
+            raise KeyboardInterrupt(f"The run of {dag.dag_id} was interrupted; it ended {dag_run.state}.")
         return self._report(dag.dag_id, dag_run.run_id, config, time.monotonic() - started)
 
     def load_dag(self, dag_file: str | os.PathLike, dag_id: str | None = None):
@@ -378,6 +382,33 @@ def _guarded_tasks(dag, world: World, time_limit: float) -> Iterator[None]:
             task.execution_timeout = timeout
             task.on_retry_callback = on_retry
             task.on_failure_callback = on_failure
+
+
+@contextlib.contextmanager
+def _interruptible(dag) -> Iterator[list[bool]]:
+    """Make one Ctrl-C (or Jupyter's stop button) stop the whole run.
+
+    Airflow treats a KeyboardInterrupt inside a task as a failed try and
+    retries it, so a learner would have to interrupt once per retry. Here the
+    first interrupt also gives every later try of this run an instant time
+    limit, and the run reports the interrupt when dag.test() returns.
+    """
+    stop: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum, frame):
+        stop.append(True)
+        for task in dag.tasks:
+            task.execution_timeout = timedelta(microseconds=1)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _refuse_long_retry_delays(dag) -> None:

@@ -125,3 +125,17 @@ def test_settings_flip_airflow_config_for_a_block(lab, dag_file):
     with lab.settings(state_store__clear_on_success=True):
         assert lab.run(path).task_state() == {}
     assert lab.run(path).task_state() == {"k": 1}
+
+
+def test_one_interrupt_stops_the_whole_run(lab, dag_file):
+    import os
+    import signal
+    import threading
+    import time
+
+    path = dag_file("interrupted.py", make(decorator="retries=5, retry_delay=timedelta(seconds=0)", body="        while True:\n            pass"))
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt, match="was interrupted"):
+        lab.run(path)
+    assert time.monotonic() - started < 5
