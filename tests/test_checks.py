@@ -131,3 +131,10 @@ def test_unknown_modules_and_checks_are_named(lab):
         checks.module("09")
     with pytest.raises(ValueError, match="has no check named"):
         M01.grade(lab, "x.py", only=["nope"])
+
+
+def test_a_dag_that_cannot_be_checked_is_explained_once(lab, dag_file, checkpoint_fix):
+    verdict = M01.grade(lab, dag_file("typo.py", checkpoint_fix.replace("while True:", "while True")))
+    summary = verdict.summary()
+    assert summary.startswith("FAIL every check (clean run, resumes from checkpoint, exactly once, same return value)")
+    assert summary.count("syntax error") == 1

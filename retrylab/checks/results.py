@@ -45,6 +45,10 @@ class Verdict:
         return [r for r in self.results if r.check == check]
 
     def summary(self, limit: int = 4) -> str:
+        symptoms = {r.symptom for r in self.results}
+        if self.results and not any(r.passed for r in self.results) and len(symptoms) == 1:
+            # The DAG could not be checked at all: say why once, not once per check.
+            return f"FAIL every check ({', '.join(dict.fromkeys(r.check for r in self.results))}):\n    - {symptoms.pop()}"
         names = list(dict.fromkeys(r.check for r in self.results))
         lines = []
         for name in names:
