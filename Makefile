@@ -32,6 +32,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(BROWSER_FLAG) $(ROOT_FLAG)
 
 test: $(STAMP)
+	$(PY) -m ruff check retrylab tests benchmarks
 	$(PY) -m pytest -n 2 --dist loadfile tests
 	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
 

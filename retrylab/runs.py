@@ -9,8 +9,6 @@ own say-so.
 
 from __future__ import annotations
 
-from retrylab.errors import LabError
-
 import contextlib
 import json
 import os
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from retrylab import faults, sandbox, startup
+from retrylab.errors import LabError
 from retrylab.world.state import World, WorldConfig
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds per try; course tasks need well under one
@@ -152,7 +151,6 @@ class Lab:
     def __init__(self, box: sandbox.Sandbox) -> None:
         self.box = box
         self.world = World.current()
-        self._dag_cache: dict[tuple[str, float, str | None], Any] = {}
 
     # -- running ----------------------------------------------------------
     def run(

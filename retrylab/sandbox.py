@@ -11,8 +11,6 @@ be opened before anything imports ``airflow`` in the process.
 
 from __future__ import annotations
 
-from retrylab.errors import LabError
-
 import contextlib
 import fcntl
 import os
@@ -21,11 +19,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from typing import TextIO
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from retrylab import versions
+from retrylab.errors import LabError
 
 CACHE_ENV = "RETRYLAB_CACHE"
 WORLD_ENV = "RETRYLAB_WORLD"

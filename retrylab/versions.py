@@ -8,10 +8,10 @@ milliseconds without importing Airflow.
 
 from __future__ import annotations
 
-from retrylab.errors import LabError
-
 from dataclasses import dataclass
 from importlib import metadata
+
+from retrylab.errors import LabError
 
 REQUIRED = (3, 3)
 TESTED = "3.3.2"

@@ -1,5 +1,6 @@
 """`make lab` really serves both modules on 127.0.0.1 with the nbgrader extension, as root, with no browser."""
 
+import json
 import os
 import re
 import signal
@@ -7,7 +8,6 @@ import socket
 import subprocess
 import time
 import urllib.request
-import json
 
 from tests.course_files import COURSE
 

@@ -28,13 +28,9 @@ def test_the_antipattern_loads_three_pages_twice_after_a_crash_after_page_3(lab,
     report = lab.run(dag_file("anti.py", antipattern), world=WORLD, crash="between_pages:3")
     assert report.succeeded and [t.state for t in report.tries] == ["failed", "success"]
     assert report.ledger_summary()["duplicate rows"] == 1200
-    assert report.duplicates == WORLD_IDS(report)[:1200]
+    assert report.duplicates == report.source_ids[:1200]
     assert report.fetches_by_try()[2][0] == 0, "try 2 must have started from the beginning"
     assert report.crashes[0]["detail"] == "between_pages:3"
-
-
-def WORLD_IDS(report):
-    return report.source_ids
 
 
 def test_the_fix_resumes_where_try_1_stopped(lab, dag_file, checkpoint_fix):

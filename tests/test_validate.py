@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from tests.course_files import COURSE
 from retrylab.checks import MODULES
+from tests.course_files import COURSE
 
 
 def validate(folder, module, *flags):

@@ -68,5 +68,5 @@ def test_module_00_first_cell_says_it_plainly(old_python, tmp_path):
     )
     assert out.returncode != 0
     assert f"this environment has {OLD_AIRFLOW}" in out.stdout
-    assert f"AirflowVersionError: This course needs Apache Airflow 3.3 or newer" in out.stderr
+    assert "AirflowVersionError: This course needs Apache Airflow 3.3 or newer" in out.stderr
     assert not (tmp_path / ".sandbox").exists(), "nothing is created before the gate opens"

@@ -9,8 +9,8 @@ compares what the world and Airflow hold at the end.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,11 +121,6 @@ def run_failed_symptom(report: RunReport, label: str) -> str:
     last = next((t for t in reversed(report.tries) if t.error), None)
     why = f": try {last.try_number} {last.error}" if last else ""
     return f"the run ended {report.state} after {label}{why}"
-
-
-def succeeds(label: str, report: RunReport) -> CheckResult:
-    ok = report.succeeded
-    return CheckResult("run succeeds", label, ok, "" if ok else run_failed_symptom(report, label), {"tries": len(report.tries)})
 
 
 def exactly_once(label: str, report: RunReport, clean: RunReport | None = None) -> CheckResult:

@@ -64,4 +64,4 @@ class ModuleSpec:
             results = equivalence.dag_error_results(names, matrix.error)
         else:
             results = [r for name in names for r in self.checks[name](matrix)]
-        return Verdict(self.id, str(dag_file), results, {n: self.hints.get(n, ()) for n in names})
+        return Verdict(self.id, str(dag_file), results)

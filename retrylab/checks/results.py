@@ -32,7 +32,6 @@ class Verdict:
     module: str
     dag_file: str
     results: list[CheckResult]
-    hints: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

@@ -9,8 +9,6 @@ database holding the loaded rows and the ledger of every side effect, so
 
 from __future__ import annotations
 
-from retrylab.errors import LabError
-
 import json
 import os
 import sqlite3
@@ -20,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from retrylab import faults
+from retrylab.errors import LabError
 from retrylab.sandbox import WORLD_ENV
 from retrylab.world import dataset
 
@@ -179,10 +178,6 @@ class World:
         size = self.config.page_size
         return max(0, min(size, len(self.records) - (page - 1) * size))
 
-    def page_ids(self, page: int) -> list[int]:
-        size = self.config.page_size
-        return [r["id"] for r in self.records[(page - 1) * size : page * size]]
-
     # -- warehouse --------------------------------------------------------
     @property
     def db(self) -> sqlite3.Connection:
@@ -222,10 +217,6 @@ class World:
     def loaded_ids(self) -> Counter[int]:
         """How many rows the warehouse holds for each record id."""
         return Counter(rid for (rid,) in self.db.execute("SELECT id FROM orders"))
-
-    def orders(self) -> list[dict]:
-        rows = self.db.execute("SELECT id, customer, amount_cents, event_time FROM orders ORDER BY rowid")
-        return [dict(zip(("id", "customer", "amount_cents", "event_time"), r)) for r in rows]
 
 
 _CURRENT: World | None = None
