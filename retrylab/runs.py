@@ -98,19 +98,24 @@ class RunReport:
     def crashes(self) -> list[dict]:
         return [e for e in self.events if e["event"] == "crash"]
 
-    def loads_by_try(self) -> dict[int, list[int]]:
+    def _record_ids_by_try(self, *events: str) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
         for e in self.events:
-            if e["event"] in ("append", "upsert"):
+            if e["event"] in events:
                 out.setdefault(e["try_number"], []).append(e["record_id"])
         return out
 
+    def loads_by_try(self) -> dict[int, list[int]]:
+        """Record ids each try wrote to the warehouse, in order."""
+        return self._record_ids_by_try("append", "upsert")
+
     def fetches_by_try(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
-        for e in self.events:
-            if e["event"] == "fetch":
-                out.setdefault(e["try_number"], []).append(e["record_id"])
-        return out
+        """The cursor (after_id) of each fetch_page call, per try."""
+        return self._record_ids_by_try("fetch")
+
+    def crash_by_try(self) -> dict[int, str]:
+        """The crash point that ended each crashed try."""
+        return {e["try_number"]: e["detail"] for e in self.crashes}
 
     def notes(self) -> list[tuple[int, str]]:
         """(try, "name=value") for every note() the tasks wrote, in order."""

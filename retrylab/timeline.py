@@ -55,7 +55,7 @@ def describe_ids(ids: list[int], source_ids: list[int] | None = None, limit: int
 def _rows(report: RunReport) -> list[dict]:
     loads = report.loads_by_try()
     fetches = report.fetches_by_try()
-    crashes = {e["try_number"]: e["detail"] for e in report.crashes}
+    crashes = report.crash_by_try()
     t0 = min((t.started for t in report.tries if t.started), default=0.0)
     rows = []
     for t in report.tries:
@@ -109,7 +109,7 @@ def alt_text(report: RunReport) -> str:
     """One paragraph that says what the picture shows."""
     parts = []
     loads = report.loads_by_try()
-    crashes = {e["try_number"]: e["detail"] for e in report.crashes}
+    crashes = report.crash_by_try()
     for t in report.tries:
         text = f"try {t.try_number} {t.state} after {t.seconds:.1f} s"
         if t.try_number in crashes:
@@ -133,7 +133,7 @@ def figure(report: RunReport):
         1, 2, figsize=(10, 1.2 + 0.45 * max(1, len(tries))), gridspec_kw={"width_ratios": [1, 1.4]}
     )
     t0 = min((t.started for t in tries if t.started), default=0.0)
-    crashes = {e["try_number"]: e["detail"] for e in report.crashes}
+    crashes = report.crash_by_try()
     labels = [f"try {t.try_number}" for t in tries]
     for y, t in enumerate(tries):
         colour = STATE_COLOURS.get(t.state, "#757575")

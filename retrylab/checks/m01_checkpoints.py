@@ -47,7 +47,7 @@ def redone_records(report: RunReport) -> tuple[int, list[int], int | None]:
     page_size = report.world.page_size
     position = {rid: i for i, rid in enumerate(report.source_ids)}
     worst: tuple[int, list[int], int | None] = (0, [], None)
-    crashed_at = {e["try_number"]: e["detail"] for e in report.crashes}
+    crashed_at = report.crash_by_try()
     earlier: set[int] = set()
     previous: list[int] = []
     previous_try = 0
