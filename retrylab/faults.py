@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import signal
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 MODES = ("exception", "kill")
 KILL_ALLOWED_ENV = "RETRYLAB_ALLOW_KILL"
@@ -24,12 +24,28 @@ _PATTERNS = {
     "between_pages": re.compile(r"between_pages:(\d+)"),
     "mid_page": re.compile(r"mid_page:(\d+):(\d+)"),
     "after_load": re.compile(r"after_load:(\d+)"),
+    # The batch-job service's points (no numbers: a task runs one job at a time).
+    "after_submit": re.compile(r"after_submit"),
+    "while_pending": re.compile(r"while_pending"),
+    "while_running": re.compile(r"while_running"),
+    "job_done": re.compile(r"job_done"),
+    "after_result": re.compile(r"after_result"),
 }
 DESCRIPTIONS = {
     "between_pages": "after page {page} was loaded, before the next page is fetched",
     "mid_page": "inside page {page}, right after its record #{record} was loaded",
     "after_load": "after the last record of page {page} was loaded, before anything else runs",
+    "after_submit": "right after the batch service accepted the job, before the caller saw its id",
+    "while_pending": "at the first status check that finds the job PENDING",
+    "while_running": "at the first status check that finds the job RUNNING",
+    "job_done": "at the first status check that finds the job finished",
+    "after_result": "right after the job's result was read, before the task returned",
 }
+JOB_POINTS = ("after_submit", "while_pending", "while_running", "job_done", "after_result")
+NAMES_HELP = (
+    "Use between_pages:K, mid_page:K:J or after_load:K (pages and records count from 1), "
+    "or one of the batch-job points " + ", ".join(JOB_POINTS) + "."
+)
 
 
 class InjectedCrash(RuntimeError):
@@ -53,18 +69,17 @@ class CrashPoint:
             if match:
                 numbers = [int(g) for g in match.groups()]
                 point = cls(kind, *numbers)
-                if point.page < 1 or (kind == "mid_page" and point.record < 1):
+                if (numbers and point.page < 1) or (kind == "mid_page" and point.record < 1):
                     break
                 return point
-        raise FaultPlanError(
-            f"Unknown crash point {name!r}. Use between_pages:K, mid_page:K:J or after_load:K "
-            "(pages and records count from 1)."
-        )
+        raise FaultPlanError(f"Unknown crash point {name!r}. {NAMES_HELP}")
 
     @property
     def name(self) -> str:
         if self.kind == "mid_page":
             return f"mid_page:{self.page}:{self.record}"
+        if self.kind in JOB_POINTS:
+            return self.kind
         return f"{self.kind}:{self.page}"
 
     def describe(self) -> str:
@@ -88,23 +103,28 @@ class Fault:
 
     @property
     def label(self) -> str:
-        return f"{self.point} on try {self.on_try}"
+        how = "a worker kill" if self.mode == "kill" else "a crash"
+        return f"{how} at {self.point} on try {self.on_try}"
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
-def plan(*specs: str | Fault | dict) -> tuple[Fault, ...]:
-    """Build a plan from ``"between_pages:3"``, ``"between_pages:3@2"`` (try 2), dicts or Faults."""
+def plan(*specs: str | Fault | dict, mode: str | None = None) -> tuple[Fault, ...]:
+    """Build a plan from ``"between_pages:3"``, ``"between_pages:3@2"`` (try 2), dicts or Faults.
+
+    ``mode`` (``"exception"`` or ``"kill"``) overrides every fault's own mode.
+    """
     faults = []
     for spec in specs:
         if isinstance(spec, Fault):
-            faults.append(spec)
+            fault = spec
         elif isinstance(spec, dict):
-            faults.append(Fault(**spec))
+            fault = Fault(**spec)
         else:
             point, _, on_try = str(spec).partition("@")
-            faults.append(Fault(point, int(on_try) if on_try else 1))
+            fault = Fault(point, int(on_try) if on_try else 1)
+        faults.append(replace(fault, mode=mode) if mode else fault)
     return tuple(faults)
 
 

@@ -37,7 +37,7 @@ class Scenario:
     def label(self) -> str:
         if not self.faults:
             return CLEAN
-        return "a crash at " + ", then ".join(f.label for f in self.faults)
+        return ", then ".join(f.label for f in self.faults)
 
 
 @dataclass

@@ -30,7 +30,7 @@ def who() -> tuple[str, int]:
     return ti.run_id, ti.try_number
 
 
-def _crash_if_planned(world: World, caller: tuple[str, int], point: faults.CrashPoint) -> None:
+def crash_if_planned(world: World, caller: tuple[str, int], point: faults.CrashPoint) -> None:
     if caller == OUTSIDE_A_TASK:
         return
     for fault, planned in world.config.crash_points:
@@ -63,7 +63,7 @@ def fetch_page(after_id: int = 0, limit: int = 1000) -> list[dict]:
     if start:
         page_no, position = world.page_of(world.ids[start - 1])
         if position == cfg.page_size or start == len(world.ids):
-            _crash_if_planned(world, caller, faults.CrashPoint("between_pages", page_no))
+            crash_if_planned(world, caller, faults.CrashPoint("between_pages", page_no))
     served = [dict(r) for r in world.records[start : start + max(0, min(limit, cfg.page_size))]]
     detail = f"{served[0]['id']}-{served[-1]['id']}" if served else "empty"
     world.record_event(caller, "fetch", after_id, detail)
@@ -86,9 +86,9 @@ def _load(record: dict, mode: str) -> None:
         )
         world.record_event(caller, mode, record["id"])
     page, position = world.page_of(record["id"])
-    _crash_if_planned(world, caller, faults.CrashPoint("mid_page", page, position))
+    crash_if_planned(world, caller, faults.CrashPoint("mid_page", page, position))
     if position == world.page_length(page):
-        _crash_if_planned(world, caller, faults.CrashPoint("after_load", page))
+        crash_if_planned(world, caller, faults.CrashPoint("after_load", page))
 
 
 def transform_and_load(record: dict) -> None:

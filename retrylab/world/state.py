@@ -57,6 +57,18 @@ class WorldConfig:
     page_size: int = 400
     faults: tuple[faults.Fault, ...] = field(default_factory=tuple)
     fetch_budget: int = 0  # fetch_page calls allowed per try; 0 means five per page (at least 20)
+    environment: str = "prod"  # whose source, warehouse and jobs these are (module 02 runs two)
+    job_pending_s: float = 0.3  # how long a batch job waits in the queue
+    job_running_s: float = 0.8  # how long it then runs
+    job_outcomes: tuple[str, ...] = ("SUCCEEDED",)  # outcome of the 1st, 2nd, ... job (the last repeats)
+    job_cost_cents: int = 1250  # what the service bills per accepted job
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "job_outcomes", tuple(self.job_outcomes))
+        if not self.job_outcomes or any(o not in ("SUCCEEDED", "FAILED") for o in self.job_outcomes):
+            raise WorldError(f"job_outcomes must list SUCCEEDED or FAILED, got {self.job_outcomes!r}.")
+        if min(self.job_pending_s, self.job_running_s) < 0:
+            raise WorldError("job_pending_s and job_running_s cannot be negative.")
 
     @cached_property
     def crash_points(self) -> tuple[tuple[faults.Fault, faults.CrashPoint], ...]:
@@ -81,6 +93,11 @@ class WorldConfig:
             "page_size": self.page_size,
             "faults": [f.to_json() for f in self.faults],
             "fetch_budget": self.fetch_budget,
+            "environment": self.environment,
+            "job_pending_s": self.job_pending_s,
+            "job_running_s": self.job_running_s,
+            "job_outcomes": list(self.job_outcomes),
+            "job_cost_cents": self.job_cost_cents,
         }
 
     @classmethod
@@ -201,10 +218,14 @@ class World:
             (who[0], who[1], event, record_id, detail),
         )
 
-    def count_events(self, who: tuple[str, int], event: str) -> int:
-        (count,) = self.db.execute(
-            "SELECT COUNT(*) FROM ledger WHERE run_id=? AND try_number=? AND event=?", (*who, event)
-        ).fetchone()
+    def count_events(self, who: tuple[str, int] | None, event: str) -> int:
+        """How often ``event`` happened in this scenario (``who=None``) or in one try."""
+        if who is None:
+            (count,) = self.db.execute("SELECT COUNT(*) FROM ledger WHERE event=?", (event,)).fetchone()
+        else:
+            (count,) = self.db.execute(
+                "SELECT COUNT(*) FROM ledger WHERE run_id=? AND try_number=? AND event=?", (*who, event)
+            ).fetchone()
         return count
 
     def ledger(self) -> list[dict]:

@@ -1,0 +1,222 @@
+"""The batch-job service: a simulated Databricks / EMR / Spark job API.
+
+Why a file and not an object: a job must outlive the worker that submitted it
+(that is the whole lesson of a worker kill), so the service keeps its jobs in
+``batch.db`` in the world folder, a SQLite file every process shares. A job's
+status is a function of the time since it was submitted and the durations and
+outcome fixed when it was accepted, so the service needs no daemon and
+"restarting" it (a new process opening the file) loses nothing. A world reset
+empties the warehouse and the ledger but keeps old jobs, like a real service
+keeps yesterday's jobs: a stale id still points at a real, finished job.
+
+Every accepted submission is billed in the ledger (event ``submit``), so "the
+job ran twice" is a count and a cost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrylab import faults
+from retrylab.world.calls import crash_if_planned, who
+from retrylab.world.state import World, WorldError
+
+PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
+ACTIVE = (PENDING, RUNNING)
+OUTCOMES = (SUCCEEDED, FAILED)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    submitted_by TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    submitted_at REAL NOT NULL,
+    pending_s REAL NOT NULL,
+    running_s REAL NOT NULL,
+    outcome TEXT NOT NULL,
+    cancelled_at REAL
+);
+"""
+
+
+class JobNotFound(WorldError):
+    """The service has no job with this id (a typo, or an id from another service)."""
+
+
+class JobNotFinished(WorldError):
+    """A result was asked for before the job succeeded."""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    name: str
+    submitted_by: str
+    environment: str
+    status: str
+    age: float
+
+
+def job_id(seq: int) -> str:
+    return f"job-{seq:04d}"
+
+
+def _seq(external_id: object) -> int:
+    if not isinstance(external_id, str) or not external_id.startswith("job-") or not external_id[4:].isdigit():
+        raise JobNotFound(
+            f"{external_id!r} is not a job id of the batch service (ids look like 'job-0001'); "
+            "pass the id that submit() returned."
+        )
+    return int(external_id[4:])
+
+
+class BatchService:
+    """The service side: accepts, times, finishes and bills jobs for one world."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(Path(self.world.root) / "batch.db", timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def submit(self, name: str, caller: tuple[str, int]) -> str:
+        cfg = self.world.config
+        submitted = self.world.count_events(None, "submit")
+        outcome = cfg.job_outcomes[min(submitted, len(cfg.job_outcomes) - 1)]
+        with self.db:
+            self.db.execute("BEGIN")
+            cur = self.db.execute(
+                "INSERT INTO jobs(name, submitted_by, environment, submitted_at, pending_s, running_s, outcome) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (name, caller[0], cfg.environment, time.time(), cfg.job_pending_s, cfg.job_running_s, outcome),
+            )
+            new_id = job_id(cur.lastrowid or 0)
+        self.world.record_event(caller, "submit", detail=f"{new_id}|{name}|{cfg.job_cost_cents}")
+        return new_id
+
+    def job(self, external_id: object) -> Job:
+        seq = _seq(external_id)
+        row = self.db.execute(
+            "SELECT name, submitted_by, environment, submitted_at, pending_s, running_s, outcome, cancelled_at "
+            "FROM jobs WHERE seq=?",
+            (seq,),
+        ).fetchone()
+        if row is None:
+            raise JobNotFound(f"The batch service has no job {external_id!r}.")
+        name, by, env, at, pending_s, running_s, outcome, cancelled_at = row
+        now = time.time()
+        age = now - at
+        if cancelled_at is not None and cancelled_at - at < pending_s + running_s:
+            status = CANCELLED
+        elif age < pending_s:
+            status = PENDING
+        elif age < pending_s + running_s:
+            status = RUNNING
+        else:
+            status = outcome
+        return Job(job_id(seq), name, by, env, status, age)
+
+    def cancel(self, external_id: object) -> str:
+        job = self.job(external_id)
+        if job.status in ACTIVE:
+            self.db.execute("UPDATE jobs SET cancelled_at=? WHERE seq=?", (time.time(), _seq(external_id)))
+        return self.job(external_id).status
+
+    def cancel_active(self) -> list[str]:
+        """Cancel every job still queued or running (a check must leave none behind)."""
+        ids = [job_id(seq) for (seq,) in self.db.execute("SELECT seq FROM jobs WHERE cancelled_at IS NULL")]
+        return [i for i in ids if self.job(i).status in ACTIVE and self.cancel(i) == CANCELLED]
+
+    def jobs(self) -> list[Job]:
+        return [self.job(job_id(seq)) for (seq,) in self.db.execute("SELECT seq FROM jobs ORDER BY seq")]
+
+
+_SERVICES: dict[str, BatchService] = {}
+
+
+def service() -> BatchService:
+    """The batch service of this process's current world."""
+    world = World.current()
+    key = str(world.root)
+    if key not in _SERVICES:
+        _SERVICES[key] = BatchService(world)
+    return _SERVICES[key]
+
+
+class BatchClient:
+    """What DAGs and operators call (the "hook"): submit, status, wait, result, cancel.
+
+    Shaped like the clients of real job services: ``submit`` returns an id at
+    once, the job runs on its own, and the caller polls ``get_status``.
+    """
+
+    def __init__(self, poll_interval: float = 0.1) -> None:
+        self.poll_interval = poll_interval
+
+    def submit(self, name: str = "daily_revenue") -> str:
+        """Start a job; returns its id (e.g. ``'job-0003'``). Every call is billed."""
+        caller = who()
+        new_id = service().submit(name, caller)
+        self._crash(caller, "after_submit")
+        return new_id
+
+    def get_status(self, job_id: str) -> str:
+        """PENDING, RUNNING, SUCCEEDED, FAILED or CANCELLED."""
+        caller = who()
+        status = service().job(job_id).status
+        world = World.current()
+        world.record_event(caller, "poll", detail=f"{job_id}|{status}")
+        point = {PENDING: "while_pending", RUNNING: "while_running"}.get(status, "job_done")
+        self._crash(caller, point)
+        return status
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> str:
+        """Poll until the job leaves PENDING/RUNNING; returns the final status."""
+        deadline = time.monotonic() + timeout
+        while (status := self.get_status(job_id)) in ACTIVE:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{job_id} still {status} after {timeout:.0f} s")
+            time.sleep(self.poll_interval)
+        return status
+
+    def get_result(self, job_id: str) -> dict:
+        """What a succeeded job produced (the same for every job of the same scenario)."""
+        caller = who()
+        job = service().job(job_id)
+        if job.status != SUCCEEDED:
+            raise JobNotFinished(f"{job_id} is {job.status}; only a SUCCEEDED job has a result.")
+        world = World.current()
+        result = {
+            "table": f"{job.name}_{job.environment}",
+            "orders": len(world.records),
+            "revenue_cents": sum(r["amount_cents"] for r in world.records),
+        }
+        world.record_event(caller, "result", detail=job_id)
+        self._crash(caller, "after_result")
+        return result
+
+    def cancel(self, job_id: str) -> str:
+        caller = who()
+        status = service().cancel(job_id)
+        World.current().record_event(caller, "cancel", detail=f"{job_id}|{status}")
+        return status
+
+    @staticmethod
+    def _crash(caller: tuple[str, int], kind: str) -> None:
+        crash_if_planned(World.current(), caller, faults.CrashPoint(kind))
