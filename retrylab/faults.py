@@ -138,4 +138,6 @@ def fire(fault: Fault) -> None:
                 "the notebook kernel. Use mode='exception' here."
             )
         os.kill(os.getpid(), signal.SIGKILL)
-    raise InjectedCrash(f"injected crash at {fault.label}: {CrashPoint.parse(fault.point).describe()}")
+    raise InjectedCrash(
+        f"injected crash at {fault.point} on try {fault.on_try}: {CrashPoint.parse(fault.point).describe()}"
+    )

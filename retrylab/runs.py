@@ -26,6 +26,8 @@ from typing import Any
 
 from retrylab import faults, sandbox, startup
 from retrylab.errors import LabError
+from retrylab.stack import WorkerStack
+from retrylab.world import batch
 from retrylab.world.state import World, WorldConfig
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds per try; course tasks need well under one
@@ -67,6 +69,7 @@ class RunReport:
     xcom: dict[str, dict[str, Any]]
     seconds: float
     source_ids: list[int] = field(repr=False, default_factory=list)
+    jobs_left_running: list[str] = field(default_factory=list)  # cancelled by the lab after the run
 
     # -- questions a lesson or a check asks --------------------------------
     @property
@@ -156,6 +159,7 @@ class Lab:
     def __init__(self, box: sandbox.Sandbox) -> None:
         self.box = box
         self.world = World.current()
+        self._stack: WorkerStack | None = None
 
     # -- running ----------------------------------------------------------
     def run(
@@ -166,26 +170,61 @@ class Lab:
         crash: str | faults.Fault | list | tuple | None = None,
         world: WorldConfig | None = None,
         time_limit: float = DEFAULT_TIME_LIMIT,
+        kill: bool = False,
     ) -> RunReport:
         """Reset the world, run the DAG once with ``dag.test()``, return the report.
 
         ``crash`` is a crash point (``"between_pages:3"``, ``"mid_page:2:5@2"``
         for try 2) or a list of them; ``world`` the scenario (seed, sizes).
+        ``kill=True`` runs the DAG in the worker stack, where a crash is a real
+        SIGKILL of the task's process (``kill=False``: an exception in this process).
         """
         config = world or WorldConfig()
         if crash is not None:
             specs = [crash] if isinstance(crash, (str, faults.Fault, dict)) else list(crash)
-            config = config.with_faults(*specs)
+            config = config.with_faults(*specs, mode="kill" if kill else None)
         dag = self.load_dag(dag_file, dag_id)
         _refuse_long_retry_delays(dag)
         self.world.reset(config)
         started = time.monotonic()
-        with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit), _interruptible(dag) as stop:
-            dag_run = dag.test()
-        startup.end()
-        if stop:
-            raise KeyboardInterrupt(f"The run of {dag.dag_id} was interrupted; it ended {dag_run.state}.")
-        return self._report(dag.dag_id, dag_run.run_id, config, time.monotonic() - started)
+        if kill or any(f.mode == "kill" for f in config.faults):
+            run_id, state_note = self._run_in_worker_stack(dag, time_limit)
+        else:
+            with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit), _interruptible(dag) as stop:
+                dag_run = dag.test()
+            startup.end()
+            if stop:
+                raise KeyboardInterrupt(f"The run of {dag.dag_id} was interrupted; it ended {dag_run.state}.")
+            run_id, state_note = dag_run.run_id, ""
+        report = self._report(dag.dag_id, run_id, config, time.monotonic() - started)
+        report.jobs_left_running = batch.service().cancel_active()
+        if state_note:
+            report.state = state_note
+        return report
+
+    @property
+    def stack(self) -> WorkerStack:
+        """The worker stack (API server + LocalExecutor) for kill-mode runs, started on first use."""
+        if self._stack is None:
+            self._stack = WorkerStack(self.box)
+        return self._stack
+
+    def _run_in_worker_stack(self, dag, time_limit: float) -> tuple[str, str]:
+        tries = max((t.retries for t in dag.tasks), default=0) + 1
+        done = self.stack.run(Path(dag.fileloc), dag.dag_id, time_limit, tries)
+        if done.timed_out:
+            # The stack was stopped mid-run; the run's last state in the DB tells what happened.
+            from airflow.models.dagrun import DagRun
+            from airflow.utils.session import create_session
+            from sqlalchemy import select
+
+            with create_session() as session:
+                run_id = session.scalar(
+                    select(DagRun.run_id).where(DagRun.dag_id == dag.dag_id).order_by(DagRun.id.desc()).limit(1)
+                )
+            self.world.record_event((run_id or "", 0), "try_failed", detail=f"{dag.tasks[0].task_id}||{TIMED_OUT}")
+            return run_id or "", "failed"
+        return done.run_id, ""
 
     def load_dag(self, dag_file: str | os.PathLike, dag_id: str | None = None):
         """Parse the file with Airflow's DagBag; explain import errors in plain words."""
@@ -235,6 +274,11 @@ class Lab:
             for e in events
             if e["event"] == "try_failed"
         }
+        killed = {
+            e["try_number"]: f"the worker was killed (SIGKILL) at {e['detail']}"
+            for e in events
+            if e["event"] == "crash" and any(f.mode == "kill" and f.point == e["detail"] for f in config.faults)
+        }
         with create_session() as session:
             state = session.scalar(select(DagRun.state).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
             rows = []
@@ -268,7 +312,8 @@ class Lab:
                     state=str(getattr(st, "value", st) or "none"),
                     started=start.timestamp() if start else 0.0,
                     ended=end.timestamp() if end else 0.0,
-                    error=errors.get((_task_key(task_id, map_index), try_number), ""),
+                    error=errors.get((_task_key(task_id, map_index), try_number))
+                    or ("" if str(getattr(st, "value", st)) == "success" else killed.get(try_number, "")),
                 )
                 for task_id, map_index, try_number, st, start, end in rows
                 if try_number > 0

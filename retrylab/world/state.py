@@ -75,8 +75,8 @@ class WorldConfig:
         """Each fault with its parsed point (parsed once: the world checks them per record)."""
         return tuple((f, faults.CrashPoint.parse(f.point)) for f in self.faults)
 
-    def with_faults(self, *specs: str | faults.Fault | dict) -> WorldConfig:
-        return replace(self, faults=faults.plan(*specs))
+    def with_faults(self, *specs: str | faults.Fault | dict, mode: str | None = None) -> WorldConfig:
+        return replace(self, faults=faults.plan(*specs, mode=mode))
 
     @property
     def fetch_limit(self) -> int:

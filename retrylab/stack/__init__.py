@@ -1,0 +1,218 @@
+"""A real Airflow stack in which a worker can die: API server, LocalExecutor, task processes.
+
+Why: under ``dag.test()`` a task runs inside the notebook kernel, so killing
+"the worker" would kill the kernel. Here the lab starts, once per sandbox, one
+supervisor process (``retrylab.stack.runner``) that starts ``airflow
+api-server`` on 127.0.0.1 (authentication on) and runs DAGs with
+``dag.test(use_executor=True)``: Airflow's LocalExecutor forks a worker, the
+worker's supervisor forks the task process, and a kill-mode crash sends
+SIGKILL to that task process. Airflow itself notices the dead task and
+schedules the retry; the lab adds no scheduling logic.
+
+Nothing is left behind: the supervisor and everything it starts share one
+process group, which the lab kills on close, at exit, on an interrupt, and
+which kills itself when the kernel that started it goes away (its stdin
+closes, or the kernel dies and Linux sends the parent-death signal).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from retrylab import sandbox
+from retrylab.errors import LabError
+
+START_TIMEOUT = 90.0
+
+
+class StackError(LabError):
+    """The worker stack could not start or answer; the message says what to look at."""
+
+
+@dataclass(frozen=True)
+class StackRun:
+    run_id: str
+    state: str
+    timed_out: bool = False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, get SIGTERM (and clean up) when the kernel dies."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class WorkerStack:
+    """The API server and the executor-backed runner for one sandbox."""
+
+    def __init__(self, box: sandbox.Sandbox) -> None:
+        self.box = box
+        self.port = 0
+        self.startup_seconds = 0.0
+        self._proc: subprocess.Popen[str] | None = None
+        self._token: str | None = None
+
+    @property
+    def log_file(self) -> Path:
+        return self.box.root / "worker-stack.log"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            **self.box.env(),
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "2",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(self.port),
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API__BASE_URL": self.api_url,
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start(self) -> float:
+        """Start (or keep) the stack; returns the seconds start-up took."""
+        if self.running:
+            return self.startup_seconds
+        self.close()
+        started = time.monotonic()
+        self.port = free_port()
+        log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "retrylab.stack.runner"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=self.env(),
+            text=True,
+            bufsize=1,
+            preexec_fn=_die_with_parent,
+        )
+        log.close()
+        _LIVE.add(self)
+        reply = self._receive(START_TIMEOUT, "start")
+        if reply.get("ready") is not True:
+            self.close()
+            raise StackError(f"The worker stack did not start: {reply.get('error', reply)}. See {self.log_file}.")
+        self.startup_seconds = time.monotonic() - started
+        return self.startup_seconds
+
+    def run(self, dag_file: Path, dag_id: str, time_limit: float, tries: int) -> StackRun:
+        """Run the DAG once under the executor; kill everything if it overruns."""
+        self.start()
+        assert self._proc is not None and self._proc.stdin is not None
+        request = {"dag_file": str(dag_file), "dag_id": dag_id, "time_limit": time_limit}
+        self._proc.stdin.write(json.dumps(request) + "\n")
+        self._proc.stdin.flush()
+        deadline = time_limit * max(tries, 1) + 20
+        try:
+            reply = self._receive(deadline, "run")
+        except StackError:
+            self.close()  # a run that overran: stop its worker and task processes too
+            return StackRun(run_id="", state="failed", timed_out=True)
+        except BaseException:  # an interrupt: nothing of this run may keep running
+            self.close()
+            raise
+        if "error" in reply:
+            raise StackError(reply["error"])
+        return StackRun(reply["run_id"], reply["state"])
+
+    def _receive(self, timeout: float, what: str) -> dict[str, Any]:
+        assert self._proc is not None and self._proc.stdout is not None
+        import selectors
+
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._proc.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout):
+                raise StackError(f"The worker stack gave no answer to {what} within {timeout:.0f} s.")
+        line = self._proc.stdout.readline()
+        if not line:
+            code = self._proc.poll()
+            raise StackError(f"The worker stack exited (code {code}) during {what}. See {self.log_file}.")
+        return json.loads(line)
+
+    # -- the REST API, as an operator or the UI would use it --------------
+    def token(self) -> str:
+        """A JWT for the admin user (the API server has authentication on)."""
+        if self._token is None:
+            import httpx
+
+            passwords = json.loads((self.box.home / "simple_auth_manager_passwords.json.generated").read_text())
+            reply = httpx.post(f"{self.api_url}/auth/token", json={"username": "admin", "password": passwords["admin"]})
+            reply.raise_for_status()
+            self._token = reply.json()["access_token"]
+        return self._token
+
+    def rest(self, method: str, path: str, *, auth: bool = True, **kwargs: Any):
+        """Call ``/api/v2`` (``path`` starts after it); returns the httpx response."""
+        import httpx
+
+        self.start()
+        headers = {"Authorization": f"Bearer {self.token()}"} if auth else {}
+        return httpx.request(method, f"{self.api_url}/api/v2{path}", headers=headers, timeout=30, **kwargs)
+
+    def close(self) -> None:
+        """Stop the supervisor and every process it started (its whole process group)."""
+        proc, self._proc, self._token = self._proc, None, None
+        _LIVE.discard(self)
+        if proc is None:
+            return
+        import psutil
+
+        family: list = []
+        with contextlib.suppress(psutil.Error):
+            family = psutil.Process(proc.pid).children(recursive=True)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        for child in family:  # task processes run in process groups of their own
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5)
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                stream and stream.close()
+
+
+_LIVE: set[WorkerStack] = set()
+
+
+@atexit.register
+def _close_all() -> None:
+    for stack in list(_LIVE):
+        stack.close()

@@ -1,0 +1,148 @@
+"""The worker stack's supervisor process: API server child + ``dag.test(use_executor=True)``.
+
+Protocol: one JSON object per line. It answers ``{"ready": true}`` once the
+API server is healthy, then reads requests ``{"dag_file", "dag_id",
+"time_limit"}`` from stdin and answers ``{"run_id", "state"}`` or
+``{"error"}``. Airflow's own logging (and the task logs the executor prints)
+goes to the stack's log file: the answer channel is a private copy of the
+original stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+HEALTH_PATH = "/api/v2/monitor/health"
+
+
+def _kill_descendants(*_args) -> None:
+    """Kill every process this supervisor started (task processes sit in their own groups)."""
+    import psutil
+
+    me = psutil.Process()
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    os._exit(0)
+
+
+def _api_server_child() -> None:
+    os.setpgid(0, 0)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def _start_api_server() -> subprocess.Popen:
+    port = os.environ["AIRFLOW__API__PORT"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port", port],
+        stdin=subprocess.DEVNULL,
+        stdout=sys.stderr,
+        stderr=sys.stderr,
+        preexec_fn=_api_server_child,
+    )
+
+
+def _wait_healthy(server: subprocess.Popen, timeout: float = 80.0) -> None:
+    import httpx
+
+    url = f"http://127.0.0.1:{os.environ['AIRFLOW__API__PORT']}{HEALTH_PATH}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"airflow api-server exited with code {server.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"airflow api-server was not healthy after {timeout:.0f} s")
+
+
+def _install_guards() -> None:
+    """Time limit and error recording for every task a worker parses (an Airflow cluster policy).
+
+    The task process parses the DAG file itself, so the lab's guards travel as
+    a real ``task_policy`` in ``airflow_local_settings`` (inherited through fork).
+    """
+    import types
+
+    module = types.ModuleType("airflow_local_settings")
+
+    def task_policy(task) -> None:
+        from retrylab.runs import _error_recorder
+        from retrylab.world.state import World
+
+        limit = timedelta(seconds=float(os.environ.get("RETRYLAB_TIME_LIMIT", "10")))
+        if task.execution_timeout is None or task.execution_timeout > limit:
+            task.execution_timeout = limit
+        # Not an on_failure/on_retry callback: for a task with callbacks, dag.test's executor
+        # loop hands a killed task's callback to a callback sink that dag.test never sets up.
+        record = _error_recorder(World.current(), Path(task.dag.fileloc) if task.dag else Path("?"), task)
+        execute = task.execute
+
+        def recorded_execute(context):
+            try:
+                return execute(context)
+            except BaseException as exc:
+                record({"ti": context["ti"], "exception": exc})
+                raise
+
+        task.execute = recorded_execute
+
+    module.task_policy = task_policy  # type: ignore[attr-defined]
+    module.__file__ = __file__
+    sys.modules["airflow_local_settings"] = module
+
+
+def main() -> None:
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # Airflow and the task logs print to stdout: send them to the log
+    signal.signal(signal.SIGTERM, _kill_descendants)
+    os.environ["RETRYLAB_ALLOW_KILL"] = "1"  # only task processes (forked below) ever fire it
+    _install_guards()
+    server = _start_api_server()
+    try:
+        import airflow  # noqa: F401 - import while the API server starts
+        from airflow.dag_processing.dagbag import DagBag
+
+        _wait_healthy(server)
+    except Exception as exc:  # noqa: BLE001 - reported to the lab, which explains it
+        answers.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
+        _kill_descendants()
+    answers.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        answers.write(json.dumps(_run(DagBag, json.loads(line))) + "\n")
+    _kill_descendants()  # stdin closed: the lab that started us is gone
+
+
+def _run(dag_bag_cls, request: dict) -> dict:
+    from airflow.sdk import timezone
+
+    os.environ["RETRYLAB_TIME_LIMIT"] = str(request["time_limit"])
+    path = Path(request["dag_file"])
+    bag = dag_bag_cls(dag_folder=str(path), bundle_path=path.parent, safe_mode=False)
+    if bag.import_errors:
+        return {"error": next(iter(bag.import_errors.values()))}
+    dag = bag.dags.get(request["dag_id"])
+    if dag is None:
+        return {"error": f"{path.name} has no DAG {request['dag_id']!r}"}
+    try:
+        dag_run = dag.test(use_executor=True, logical_date=timezone.utcnow())
+    except Exception as exc:  # noqa: BLE001
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {"run_id": dag_run.run_id, "state": str(getattr(dag_run.state, "value", dag_run.state))}
+
+
+if __name__ == "__main__":
+    main()
