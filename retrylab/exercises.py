@@ -67,14 +67,18 @@ class Exercise:
         *,
         world: WorldConfig | None = None,
         crashes: Sequence[str | Sequence[str]] | None = None,
+        kill: bool = False,
     ) -> None:
         """For test cells: raise AssertionError with the symptoms unless ``check`` passes.
 
         ``world`` and ``crashes`` replace the public suite (hidden tests use
-        another seed, page size and crash set).
+        another seed, page size, job durations and crash set); ``kill=True``
+        makes the crashes real worker kills.
         """
         suite = None
-        if world is not None or crashes is not None:
-            suite = Suite.of(world or self.spec.suite.world, crashes or [s.faults for s in self.spec.suite.scenarios])
+        if crashes is not None:
+            suite = Suite.of(world or self.spec.suite.world, crashes, kill=kill)
+        elif world is not None:
+            suite = Suite(world, self.spec.suite.scenarios)
         verdict = self.spec.grade(self.lab, self.dag_file, suite=suite, only=[check])
         verdict.assert_passed(check)

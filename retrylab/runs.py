@@ -69,6 +69,7 @@ class RunReport:
     xcom: dict[str, dict[str, Any]]
     seconds: float
     source_ids: list[int] = field(repr=False, default_factory=list)
+    jobs: list[batch.Job] = field(default_factory=list)  # batch jobs this run submitted, in order
     jobs_left_running: list[str] = field(default_factory=list)  # cancelled by the lab after the run
 
     # -- questions a lesson or a check asks --------------------------------
@@ -124,8 +125,35 @@ class RunReport:
         """(try, "name=value") for every note() the tasks wrote, in order."""
         return [(e["try_number"], e["detail"]) for e in self.events if e["event"] == "note"]
 
-    def ledger_summary(self) -> dict[str, int]:
+    def submits_by_try(self) -> dict[int, list[str]]:
+        """Batch job ids each try submitted (each one billed)."""
+        out: dict[int, list[str]] = {}
+        for e in self.events:
+            if e["event"] == "submit":
+                out.setdefault(e["try_number"], []).append(e["detail"].split("|")[0])
+        return out
+
+    @property
+    def billed_cents(self) -> int:
+        return sum(int(e["detail"].rsplit("|", 1)[1]) for e in self.events if e["event"] == "submit")
+
+    def needless_submissions(self) -> list[tuple[batch.Job, batch.Job, str]]:
+        """(new job, earlier job, its status then) for every job submitted while an
+        earlier job of this run was still queued, running, or had already succeeded."""
+        service = batch.service()
+        out = []
+        for i, job in enumerate(self.jobs):
+            for earlier in self.jobs[:i]:
+                then = service.job(earlier.id, at=job.submitted_at).status
+                if then not in (batch.FAILED, batch.CANCELLED):
+                    out.append((job, earlier, then))
+                    break
+        return out
+
+    def ledger_summary(self) -> dict[str, int | str]:
         loads = sum(1 for e in self.events if e["event"] in ("append", "upsert"))
+        if self.jobs and not loads:
+            return {"batch jobs billed": len(self.jobs), "cost": f"${self.billed_cents / 100:,.2f}"}
         return {
             "source records": len(self.source_ids),
             "rows written": loads,
@@ -159,6 +187,7 @@ class Lab:
     def __init__(self, box: sandbox.Sandbox) -> None:
         self.box = box
         self.world = World.current()
+        self.world.reset(WorldConfig())  # usable from a cell before the first run
         self._stack: WorkerStack | None = None
 
     # -- running ----------------------------------------------------------
@@ -332,6 +361,7 @@ class Lab:
             xcom=xcom,
             seconds=seconds,
             source_ids=list(self.world.ids),
+            jobs=batch.service().jobs(submitted_by=run_id),
         )
 
     def exercise(self, module: str, dag_file: str | os.PathLike):
@@ -502,16 +532,21 @@ def describe_error(error: BaseException | None, dag_file: Path) -> str:
     """``ValueError: ... (your DAG file, line 23: task_state_store.set(...))``."""
     if error is None:
         return "failed (no exception recorded)"
+    frame = next(
+        (f for f in reversed(traceback.extract_tb(error.__traceback__)) if Path(f.filename).name == dag_file.name),
+        None,
+    )
     if _is_timeout(error):
-        return TIMED_OUT
+        # Where the try was when time ran out names the loop that never ends.
+        return TIMED_OUT + (f" (it was in {frame.name}, line {frame.lineno})" if frame else "")
     text = f"{type(error).__name__}: {error}".strip().rstrip(":")
     if isinstance(error, faults.InjectedCrash):
         return text
     if isinstance(error, NotImplementedError):
-        return "NotImplementedError: the exercise is not done yet; replace `raise NotImplementedError()` with your code"
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if Path(frame.filename).name == dag_file.name:
-            return f"{text} (your DAG file, line {frame.lineno}: {(frame.line or '').strip()})"
+        where = f" in {frame.name}" if frame else ""
+        return f"NotImplementedError{where}: the exercise is not done yet; replace `raise NotImplementedError()` with your code"
+    if frame:
+        return f"{text} (your DAG file, line {frame.lineno} in {frame.name}: {(frame.line or '').strip()})"
     return text
 
 

@@ -57,23 +57,33 @@ def _rows(report: RunReport) -> list[dict]:
     fetches = report.fetches_by_try()
     crashes = report.crash_by_try()
     t0 = min((t.started for t in report.tries if t.started), default=0.0)
+    jobs = report.submits_by_try()
+    pages = bool(fetches or loads)
     rows = []
     for t in report.tries:
-        note = f"crash at {crashes[t.try_number]}" if t.try_number in crashes else t.error
-        first_fetch = fetches.get(t.try_number, [None])[0]
-        rows.append(
-            {
-                "task": t.task_id if t.map_index < 0 else f"{t.task_id}[{t.map_index}]",
-                "try": t.try_number,
-                "state": t.state,
-                "start s": round(t.started - t0, 2) if t.started else 0.0,
-                "seconds": round(t.seconds, 2),
-                "first fetch after id": "-" if first_fetch is None else first_fetch,
-                "rows written": len(loads.get(t.try_number, [])),
-                "note": note,
-            }
-        )
+        row = {
+            "task": t.task_id if t.map_index < 0 else f"{t.task_id}[{t.map_index}]",
+            "try": t.try_number,
+            "state": t.state,
+            "start s": round(t.started - t0, 2) if t.started else 0.0,
+            "seconds": round(t.seconds, 2),
+        }
+        if pages or not jobs:
+            first_fetch = fetches.get(t.try_number, [None])[0]
+            row["first fetch after id"] = "-" if first_fetch is None else first_fetch
+            row["rows written"] = len(loads.get(t.try_number, []))
+        if jobs:
+            row["jobs submitted"] = ", ".join(jobs.get(t.try_number, [])) or "-"
+        row["note"] = _note(t, crashes)
+        rows.append(row)
     return rows
+
+
+def _note(t, crashes: dict[int, str]) -> str:
+    if t.try_number not in crashes or t.state == "success":
+        return t.error
+    how = "worker killed" if t.error.startswith("the worker was killed") else "crash"
+    return f"{how} at {crashes[t.try_number]}"
 
 
 def table(report: RunReport) -> str:
@@ -110,14 +120,19 @@ def alt_text(report: RunReport) -> str:
     parts = []
     loads = report.loads_by_try()
     crashes = report.crash_by_try()
+    jobs = report.submits_by_try()
     for t in report.tries:
         text = f"try {t.try_number} {t.state} after {t.seconds:.1f} s"
         if t.try_number in crashes:
-            text += f" (crash at {crashes[t.try_number]})"
+            text += f" ({_note(t, crashes)})"
         text += f", wrote {len(loads.get(t.try_number, []))} rows"
+        if jobs.get(t.try_number):
+            text += f", submitted {', '.join(jobs[t.try_number])}"
         parts.append(text)
     dup = report.duplicates
     tail = f"; records loaded more than once: {describe_ids(dup, report.source_ids)}" if dup else "; no record loaded twice"
+    if report.jobs:
+        tail += f"; {len(report.jobs)} batch job{'s' if len(report.jobs) != 1 else ''} billed"
     return f"Timeline of {report.dag_id}: " + "; ".join(parts) + tail + "."
 
 
@@ -138,7 +153,7 @@ def figure(report: RunReport):
     for y, t in enumerate(tries):
         colour = STATE_COLOURS.get(t.state, "#757575")
         ax_time.barh(y, max(t.seconds, 0.01), left=t.started - t0, color=colour, height=0.5)
-        note = f"crash: {crashes[t.try_number]}" if t.try_number in crashes else t.state
+        note = _note(t, crashes) if t.try_number in crashes else t.state
         ax_time.text(t.ended - t0, y, f" {note}", va="center", fontsize=8)
     ax_time.set_yticks(range(len(tries)), labels)
     ax_time.invert_yaxis()
@@ -146,8 +161,12 @@ def figure(report: RunReport):
     ax_time.set_title("Tries over time", fontsize=10)
     ax_time.margins(x=0.6)
 
-    position = {rid: i + 1 for i, rid in enumerate(report.source_ids)}
     loads = report.loads_by_try()
+    if report.jobs and not loads:
+        _jobs_panel(ax_rec, report, labels)
+        fig.tight_layout()
+        return fig
+    position = {rid: i + 1 for i, rid in enumerate(report.source_ids)}
     for y, t in enumerate(tries):
         spans = _ranges([position[r] for r in loads.get(t.try_number, []) if r in position])
         for a, b in spans:
@@ -163,6 +182,20 @@ def figure(report: RunReport):
     ax_rec.set_title("Records written by each try", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _jobs_panel(ax, report: RunReport, labels: list[str]) -> None:
+    """Which batch jobs each try submitted (each bar is a billed job)."""
+    jobs = report.submits_by_try()
+    for y, t in enumerate(report.tries):
+        for x, job in enumerate(jobs.get(t.try_number, [])):
+            ax.barh(y, 1, left=x, color="#6a1b9a", height=0.5)
+            ax.text(x + 0.5, y, job, ha="center", va="center", color="white", fontsize=8)
+    ax.set_yticks(range(len(report.tries)), labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(2, max((len(v) for v in jobs.values()), default=1)))
+    ax.set_xticks([])
+    ax.set_title(f"Batch jobs submitted (billed: {len(report.jobs)})", fontsize=10)
 
 
 def png(report: RunReport) -> bytes:

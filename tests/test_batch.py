@@ -2,8 +2,7 @@ import time
 
 import pytest
 
-from retrylab.world import BatchClient, JobNotFinished, JobNotFound, World, WorldConfig
-from retrylab.world import batch
+from retrylab.world import BatchClient, JobNotFinished, JobNotFound, World, WorldConfig, batch
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from retrylab import faults
 from retrylab.checks.results import CheckResult
@@ -26,18 +27,22 @@ CLEAN = "clean run"
 
 @dataclass(frozen=True)
 class Scenario:
+    """Crashes on chosen tries, optionally in a world of its own (``note`` says how it differs)."""
+
     faults: tuple[faults.Fault, ...]
+    world: WorldConfig | None = None
+    note: str = ""
 
     @classmethod
-    def of(cls, spec: str | Sequence[str]) -> Scenario:
+    def of(cls, spec: str | Sequence[str], *, kill: bool = False) -> Scenario:
         specs = [spec] if isinstance(spec, str) else list(spec)
-        return cls(faults.plan(*specs))
+        return cls(faults.plan(*specs, mode="kill" if kill else None))
 
     @property
     def label(self) -> str:
-        if not self.faults:
-            return CLEAN
-        return ", then ".join(f.label for f in self.faults)
+        crashes = ", then ".join(f.label for f in self.faults)
+        parts = [p for p in (self.note, crashes) if p]
+        return " and ".join(parts) if parts else CLEAN
 
 
 @dataclass
@@ -48,6 +53,10 @@ class Matrix:
     clean: RunReport | None = None
     runs: list[tuple[Scenario, RunReport]] = field(default_factory=list)
     error: str = ""
+    dag: Any = None  # the DAG as Airflow parsed it, for checks that question its operators
+
+    def task(self, task_id: str) -> Any:
+        return self.dag.task_dict.get(task_id) if self.dag is not None else None
 
 
 _CACHE: dict[tuple, Matrix] = {}
@@ -75,6 +84,7 @@ def run_matrix(
     bar = _progress(len(scenarios) + 1, enabled=progress)
     try:
         matrix.clean = lab.run(path, dag_id=dag_id, world=world)
+        matrix.dag = lab.load_dag(path, dag_id)
         bar(CLEAN)
         if not matrix.clean.succeeded:
             # Nothing to compare against: every scenario would fail the same way.
@@ -83,11 +93,12 @@ def run_matrix(
             )
             return matrix
         for scenario in scenarios:
-            report = lab.run(path, dag_id=dag_id, world=world, crash=list(scenario.faults))
+            report = lab.run(path, dag_id=dag_id, world=scenario.world or world, crash=list(scenario.faults))
             matrix.runs.append((scenario, report))
             bar(scenario.label)
-            if any(t.error == TIMED_OUT for t in report.tries):
-                matrix.error = f"After {scenario.label}, a try {TIMED_OUT}"
+            timed_out = next((t.error for t in report.tries if t.error.startswith(TIMED_OUT)), "")
+            if timed_out:
+                matrix.error = f"After {scenario.label}, a try {timed_out}"
                 return matrix
     except DagFileError as exc:
         matrix.error = str(exc)

@@ -23,8 +23,16 @@ class Suite:
     scenarios: tuple[Scenario, ...]
 
     @classmethod
-    def of(cls, world: WorldConfig, crashes: Sequence[str | Sequence[str]]) -> Suite:
-        return cls(world, tuple(Scenario.of(c) for c in crashes))
+    def of(
+        cls,
+        world: WorldConfig,
+        crashes: Sequence[str | Sequence[str]],
+        *,
+        kill: bool = False,
+        more: Sequence[Scenario] = (),
+    ) -> Suite:
+        """``crashes`` as exceptions (or, ``kill=True``, real worker kills), then ``more`` as given."""
+        return cls(world, tuple(Scenario.of(c, kill=kill) for c in crashes) + tuple(more))
 
 
 @dataclass(frozen=True)

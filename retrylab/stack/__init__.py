@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -77,6 +78,12 @@ class WorkerStack:
     def log_file(self) -> Path:
         return self.box.root / "worker-stack.log"
 
+    def log_lines(self) -> list[str]:
+        """The stack's log (API server, executor, task processes) without colour codes."""
+        if not self.log_file.exists():
+            return []
+        return re.sub(r"\x1b\[[0-9;]*m", "", self.log_file.read_text(errors="replace")).splitlines()
+
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -97,6 +104,7 @@ class WorkerStack:
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__API__BASE_URL": self.api_url,
             "PYTHONUNBUFFERED": "1",
+            "NO_COLOR": "1",  # plain log lines, so they can be searched
         }
 
     def start(self) -> float:

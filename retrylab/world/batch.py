@@ -22,6 +22,7 @@ from pathlib import Path
 
 from retrylab import faults
 from retrylab.world.calls import crash_if_planned, who
+from retrylab.world.sqlite import Connections
 from retrylab.world.state import World, WorldError
 
 PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
@@ -59,6 +60,7 @@ class Job:
     environment: str
     status: str
     age: float
+    submitted_at: float
 
 
 def job_id(seq: int) -> str:
@@ -79,21 +81,18 @@ class BatchService:
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self._conn: sqlite3.Connection | None = None
+        self._conns: Connections | None = None
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(Path(self.world.root) / "batch.db", timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-            self._conn = conn
-        return self._conn
+        if self._conns is None:
+            self._conns = Connections(Path(self.world.root) / "batch.db", SCHEMA)
+        return self._conns.get()
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._conns is not None:
+            self._conns.close()
+            self._conns = None
 
     def submit(self, name: str, caller: tuple[str, int]) -> str:
         cfg = self.world.config
@@ -110,7 +109,8 @@ class BatchService:
         self.world.record_event(caller, "submit", detail=f"{new_id}|{name}|{cfg.job_cost_cents}")
         return new_id
 
-    def job(self, external_id: object) -> Job:
+    def job(self, external_id: object, at: float | None = None) -> Job:
+        """The job as the service sees it now (or as it was at time ``at``)."""
         seq = _seq(external_id)
         row = self.db.execute(
             "SELECT name, submitted_by, environment, submitted_at, pending_s, running_s, outcome, cancelled_at "
@@ -119,10 +119,10 @@ class BatchService:
         ).fetchone()
         if row is None:
             raise JobNotFound(f"The batch service has no job {external_id!r}.")
-        name, by, env, at, pending_s, running_s, outcome, cancelled_at = row
-        now = time.time()
-        age = now - at
-        if cancelled_at is not None and cancelled_at - at < pending_s + running_s:
+        name, by, env, submitted_at, pending_s, running_s, outcome, cancelled_at = row
+        now = time.time() if at is None else at
+        age = now - submitted_at
+        if cancelled_at is not None and cancelled_at <= now and cancelled_at - submitted_at < pending_s + running_s:
             status = CANCELLED
         elif age < pending_s:
             status = PENDING
@@ -130,7 +130,13 @@ class BatchService:
             status = RUNNING
         else:
             status = outcome
-        return Job(job_id(seq), name, by, env, status, age)
+        return Job(job_id(seq), name, by, env, status, age, submitted_at)
+
+    def jobs(self, submitted_by: str | None = None) -> list[Job]:
+        query, args = "SELECT seq FROM jobs ORDER BY seq", ()
+        if submitted_by is not None:
+            query, args = "SELECT seq FROM jobs WHERE submitted_by=? ORDER BY seq", (submitted_by,)
+        return [self.job(job_id(seq)) for (seq,) in self.db.execute(query, args)]
 
     def cancel(self, external_id: object) -> str:
         job = self.job(external_id)
@@ -142,9 +148,6 @@ class BatchService:
         """Cancel every job still queued or running (a check must leave none behind)."""
         ids = [job_id(seq) for (seq,) in self.db.execute("SELECT seq FROM jobs WHERE cancelled_at IS NULL")]
         return [i for i in ids if self.job(i).status in ACTIVE and self.cancel(i) == CANCELLED]
-
-    def jobs(self) -> list[Job]:
-        return [self.job(job_id(seq)) for (seq,) in self.db.execute("SELECT seq FROM jobs ORDER BY seq")]
 
 
 _SERVICES: dict[str, BatchService] = {}

@@ -21,6 +21,7 @@ from retrylab import faults
 from retrylab.errors import LabError
 from retrylab.sandbox import WORLD_ENV
 from retrylab.world import dataset
+from retrylab.world.sqlite import Connections
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -112,7 +113,7 @@ class World:
         self.root = Path(root)
         self._root_text = str(root)
         self._config_path = str(self.root / "world.json")
-        self._conn: sqlite3.Connection | None = None
+        self._conns: Connections | None = None
         self._config_stamp: float | None = None
         self._config: WorldConfig | None = None
 
@@ -198,19 +199,14 @@ class World:
     # -- warehouse --------------------------------------------------------
     @property
     def db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(self.root / "warehouse.db", timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            # Durable against a crashed process (the fault model), not a crashed OS.
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.executescript(SCHEMA)
-            self._conn = conn
-        return self._conn
+        if self._conns is None:
+            self._conns = Connections(self.root / "warehouse.db", SCHEMA, synchronous_off=True)
+        return self._conns.get()
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._conns is not None:
+            self._conns.close()
+            self._conns = None
 
     def record_event(self, who: tuple[str, int], event: str, record_id: int | None = None, detail: str = "") -> None:
         self.db.execute(
@@ -227,6 +223,16 @@ class World:
                 "SELECT COUNT(*) FROM ledger WHERE run_id=? AND try_number=? AND event=?", (*who, event)
             ).fetchone()
         return count
+
+    def wait_for(self, event: str, timeout: float = 30.0) -> None:
+        """Block until the ledger shows ``event`` (e.g. a crash in a run going on in another thread)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self.count_events(None, event):
+            if time.monotonic() > deadline:
+                raise WorldError(f"No {event!r} event within {timeout:.0f} s.")
+            time.sleep(0.05)
 
     def ledger(self) -> list[dict]:
         rows = self.db.execute(

@@ -1,0 +1,165 @@
+"""Module 03: an operator built on ResumableJobMixin pays for one job, however often its worker dies."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from retrylab.checks import equivalence
+from retrylab.checks.equivalence import CLEAN, Matrix, Scenario
+from retrylab.checks.module import ModuleSpec, Suite
+from retrylab.checks.results import CheckResult
+from retrylab.faults import plan
+from retrylab.runs import RunReport
+from retrylab.world.batch import ACTIVE, CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
+from retrylab.world.state import WorldConfig
+
+WORLD = WorldConfig(seed=7, records=2400, job_pending_s=0.3, job_running_s=0.8)
+FAILS_FIRST = replace(WORLD, job_outcomes=(FAILED, SUCCEEDED))
+LONG_QUEUE = replace(WORLD, job_pending_s=2.5)  # the retry finds the job still PENDING
+# A crash after the service accepted a job but before the mixin stored its id is
+# the gap the mixin documents: the retry cannot know the job, so it submits again.
+GAP = "after_submit"
+KILLS = ("while_pending", "while_running", "job_done", "after_result", GAP)
+SUITE = Suite.of(
+    WORLD,
+    KILLS,
+    kill=True,
+    more=(
+        Scenario(plan("while_running@1", "while_running@2")),
+        Scenario((), FAILS_FIRST, "the first job FAILED"),
+        Scenario(plan("while_running", mode="kill"), FAILS_FIRST, "the first job FAILED"),
+        Scenario(plan("while_pending", mode="kill"), LONG_QUEUE, "a long queue"),
+    ),
+)
+
+
+def dollars(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+def _clean(matrix: Matrix) -> list[CheckResult]:
+    report = matrix.clean
+    assert report is not None
+    problems = []
+    billed = [job.id for job in report.jobs]
+    stored = {v for v in report.task_state().values() if isinstance(v, str)}
+    if not billed:
+        problems.append("the task never submitted a job to the batch service")
+    elif report.needless_submissions():
+        problems.append(f"a run without any crash submitted {len(billed)} jobs ({', '.join(billed)})")
+    elif billed[-1] not in stored:
+        problems.append(
+            "after the run the task state store holds no job id "
+            f"(it holds {report.task_state() or 'nothing'}): does execute() return "
+            "self.execute_resumable(context), and does submit_job return the id that client.submit() gave?"
+        )
+    if report.return_value() is None:
+        problems.append("the task returned None: get_job_result should return the job's result (client.get_result)")
+    if report.jobs_left_running:
+        problems.append(f"{', '.join(report.jobs_left_running)} was still running when the task finished")
+    if not report.succeeded:
+        problems = [equivalence.run_failed_symptom(report, CLEAN)]
+    return [CheckResult("clean run", CLEAN, not problems, "; ".join(problems), {"jobs": len(billed)})]
+
+
+def probe_statuses(task, job_ids: list[str]) -> list[str]:
+    """Ask the operator's own methods about real jobs and every status the service reports."""
+    from retrylab.world import batch
+
+    wrong = []
+    for job_id in job_ids[:1]:
+        truth = batch.service().job(job_id).status
+        try:
+            said = task.get_job_status(job_id, {})
+        except Exception as exc:  # noqa: BLE001 - reported as the symptom
+            said = f"an error ({type(exc).__name__}: {exc})"
+        if said != truth:
+            wrong.append(f"get_job_status({job_id!r}) returned {said!r} while the service reports {truth!r}")
+    for status in (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED):
+        for method, want in (("is_job_active", status in ACTIVE), ("is_job_succeeded", status == SUCCEEDED)):
+            try:
+                got = getattr(task, method)(status)
+            except Exception as exc:  # noqa: BLE001 - reported as the symptom
+                wrong.append(f"{method}({status!r}) raised {type(exc).__name__}: {exc}")
+                continue
+            if bool(got) != want:
+                wrong.append(f"{method}({status!r}) returned {got!r}")
+    return wrong
+
+
+def _reconnects(matrix: Matrix) -> list[CheckResult]:
+    results = []
+    for scenario, report in matrix.runs:
+        if any(f.point == GAP for f in scenario.faults):
+            continue  # judged by "same return value" only: the documented gap bills twice
+        problems = []
+        if not report.succeeded:
+            problems.append(equivalence.run_failed_symptom(report, scenario.label))
+        for job, earlier, then in report.needless_submissions():
+            problems.append(
+                f"after {scenario.label}, try {_try_of(report, job.id)} submitted {job.id} although "
+                f"{earlier.id} was {then} (billed {dollars(report.billed_cents)} instead of "
+                f"{dollars(report.world.job_cost_cents * _needed(report))})"
+            )
+        if report.jobs_left_running:
+            problems.append(f"after {scenario.label}, {', '.join(report.jobs_left_running)} was still running when the run ended")
+        task = matrix.task("run_batch_job")
+        if problems and task is not None:
+            wrong = probe_statuses(task, [job.id for job in report.jobs])
+            if wrong:
+                problems.append(
+                    "your operator answers " + ", ".join(wrong) + "; the mixin submits a new job whenever a stored "
+                    "job is neither active nor succeeded"
+                )
+        results.append(
+            CheckResult("reconnects instead of resubmitting", scenario.label, not problems, "; ".join(problems), {"jobs": len(report.jobs)})
+        )
+    return results
+
+
+def _try_of(report: RunReport, job_id: str) -> int:
+    return next((t for t, ids in report.submits_by_try().items() if job_id in ids), 0)
+
+
+def _needed(report: RunReport) -> int:
+    """Jobs a run needs: one, plus one for every job that failed on its own."""
+    return 1 + sum(1 for job in report.jobs if job.status == FAILED)
+
+
+def _return_value(matrix: Matrix) -> list[CheckResult]:
+    assert matrix.clean is not None
+    return [equivalence.same_return_value(s.label, r, matrix.clean) for s, r in matrix.runs]
+
+
+HINTS = {
+    "clean run": (
+        "Run it once without a crash: `report = lab.run(FIX_FILE); report.show(); report.jobs`.",
+        "execute() must be `return self.execute_resumable(context)`; the mixin calls your six methods.",
+        "submit_job returns the id from `self.client.submit(...)`; get_job_result returns `self.client.get_result(external_id)`.",
+    ),
+    "reconnects instead of resubmitting": (
+        "Look at `report.jobs` after a kill: which status did the first job have when the retry submitted the second?",
+        "On a retry the mixin asks your get_job_status, then is_job_active and is_job_succeeded. A status that is "
+        "neither counts as failed, and a failed job is submitted again.",
+        "The service reports PENDING and RUNNING while a job is alive: is_job_active must be True for both.",
+    ),
+    "same return value": (
+        "Compare `report.return_value()` of a clean run with a run after a kill at while_running.",
+        "On Airflow 3.3.2, after a reconnect execute_resumable returns what poll_until_complete returns, and never calls get_job_result.",
+        "Make poll_until_complete wait for the job, raise if it did not succeed, and return self.get_job_result(external_id, context).",
+    ),
+}
+
+SPEC = ModuleSpec(
+    id="03-resumable-jobs",
+    title="Resumable external jobs",
+    dag_id="resumable_fix",
+    task_id="run_batch_job",
+    suite=SUITE,
+    checks={
+        "clean run": _clean,
+        "reconnects instead of resubmitting": _reconnects,
+        "same return value": _return_value,
+    },
+    hints=HINTS,
+)

@@ -1,0 +1,66 @@
+"""Module 03's checker: the naive task and each typical operator mistake fail with a named cause; the fix passes."""
+
+import pytest
+
+from retrylab import checks
+from retrylab.checks.equivalence import Scenario
+from retrylab.checks.m03_resumable_jobs import LONG_QUEUE, WORLD
+from retrylab.checks.module import Suite
+from retrylab.faults import plan
+from retrylab.world import batch
+from tests.course_files import dag_source
+
+M03 = checks.module("03-resumable-jobs")
+# One kill while running, one while queued for longer than a retry takes: enough to tell mistakes apart.
+QUICK = Suite.of(WORLD, ["while_running"], kill=True, more=(Scenario(plan("while_pending", mode="kill"), LONG_QUEUE, "a long queue"),))
+
+
+@pytest.fixture(scope="module")
+def fix() -> str:
+    return dag_source("03-resumable-jobs", "resumable_fix.py")
+
+
+def test_the_fix_passes_the_full_matrix_with_real_kills(lab, dag_file, fix):
+    verdict = M03.grade(lab, dag_file("fix.py", fix))
+    assert verdict.passed, verdict.summary()
+    assert len(verdict.of("reconnects instead of resubmitting")) == len(M03.suite.scenarios) - 1  # the gap is judged apart
+
+
+def test_the_naive_task_pays_twice_and_says_so(lab, dag_file):
+    naive = dag_source("03-resumable-jobs", "naive_submit_and_wait.py").replace('"naive_submit_and_wait"', '"resumable_fix"')
+    verdict = M03.grade(lab, dag_file("naive.py", naive), suite=QUICK)
+    bad = verdict.failed("reconnects instead of resubmitting")
+    assert len(bad) == 2
+    assert "after a worker kill at while_running on try 1, try 2 submitted job-" in bad[0].symptom
+    assert "was RUNNING (billed $25.00 instead of $12.50)" in bad[0].symptom
+
+
+@pytest.mark.parametrize(
+    ("change", "check", "symptom"),
+    [
+        (('status in ("PENDING", "RUNNING")', 'status == "RUNNING"'), "reconnects instead of resubmitting", "is_job_active('PENDING') returned False"),
+        (("return self.client.get_status(external_id)", "return self.client.get_status(external_id).lower()"), "reconnects instead of resubmitting", "returned 'running' while the service reports 'RUNNING'"),
+        (("        return self.get_job_result(external_id, context)\n", "        return None\n"), "same return value", "the task returned None after a worker kill at while_running"),
+    ],
+    ids=["pending-not-active", "lowercase-status", "reconnect-returns-none"],
+)
+def test_operator_mistakes_are_traced_to_the_method(lab, dag_file, fix, change, check, symptom):
+    assert change[0] in fix
+    verdict = M03.grade(lab, dag_file("mistake.py", fix.replace(*change)), suite=QUICK)
+    assert any(symptom in r.symptom for r in verdict.failed(check)), verdict.summary()
+
+
+@pytest.mark.parametrize(
+    ("change", "symptom"),
+    [
+        (("return self.client.submit(self.job_name)", 'raise ConnectionError("service down")'), "ConnectionError: service down (your DAG file, line"),
+        (("return self.client.submit(self.job_name)", "self.client.submit(self.job_name)"), "in poll_until_complete"),
+        (("status = self.client.wait(external_id)", "while True:\n            pass"), "ran past the time limit and was stopped: is there an endless loop? (it was in poll_until_complete"),
+    ],
+    ids=["submit-raises", "submit-returns-none", "polls-forever"],
+)
+def test_a_broken_operator_is_explained_and_the_grader_moves_on(lab, dag_file, fix, change, symptom):
+    verdict = M03.grade(lab, dag_file("broken.py", fix.replace(*change)), suite=QUICK)
+    assert not verdict.passed
+    assert all(symptom in r.symptom for r in verdict.results), verdict.summary()
+    assert all(job.status not in ("PENDING", "RUNNING") for job in batch.service().jobs())  # none left running

@@ -1,0 +1,76 @@
+"""The worker stack: a real SIGKILL under a real executor, authentication on, nothing left behind."""
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import psutil
+
+from retrylab.runs import TIMED_OUT
+from tests.course_files import dag_source
+
+SLEEPER = '''
+import time
+from datetime import datetime
+from airflow.sdk import DAG, task
+
+with DAG(dag_id="sleeper", schedule=None, start_date=datetime(2025, 1, 1), catchup=False):
+    @task
+    def nap():
+        time.sleep(60)
+    nap()
+'''
+
+
+def test_a_kill_is_a_real_sigkill_and_airflow_schedules_the_retry(lab, dag_file):
+    naive = dag_file("naive.py", dag_source("03-resumable-jobs", "naive_submit_and_wait.py"))
+    report = lab.run(naive, crash="while_running", kill=True)
+    assert [(t.try_number, t.state) for t in report.tries] == [(1, "failed"), (2, "success")]
+    assert report.tries[0].error == "the worker was killed (SIGKILL) at while_running"
+    assert any("exit_code=<Negsignal.SIGKILL: -9>" in line and "final_state=up_for_retry" in line for line in lab.stack.log_lines())
+    assert len(report.jobs) == 2 and report.jobs_left_running == []
+    assert lab.stack.startup_seconds < 30
+
+
+def test_the_api_server_has_authentication_on(lab):
+    lab.stack.start()
+    assert lab.stack.rest("GET", "/dags", auth=False).status_code == 401
+    assert lab.stack.rest("GET", "/dags").status_code == 200
+
+
+def test_a_task_that_overruns_its_time_limit_is_stopped_in_the_worker(lab, dag_file):
+    report = lab.run(dag_file("sleeper.py", SLEEPER), kill=True, time_limit=2)
+    assert report.state == "failed"
+    assert report.tries[0].error.startswith(TIMED_OUT) and "in nap" in report.tries[0].error
+    assert report.seconds < 20
+
+
+def test_no_process_is_left_when_the_kernel_that_started_the_stack_dies(tmp_path):
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import json, psutil, retrylab
+                lab = retrylab.open_lab({str(tmp_path / "sb")!r}, {str(tmp_path / "dags")!r})
+                lab.stack.start()
+                family = psutil.Process().children(recursive=True)
+                print(json.dumps([p.pid for p in family]), flush=True)
+                import time; time.sleep(120)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    pids = json.loads(owner.stdout.readline())
+    assert len(pids) >= 2  # the stack's supervisor and the API server at least
+    owner.kill()  # like a kernel killed by the OS: no atexit, no cleanup code runs
+    owner.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in pids):
+        time.sleep(0.2)
+    assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
