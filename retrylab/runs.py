@@ -19,6 +19,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -208,6 +209,30 @@ class Lab:
         ``kill=True`` runs the DAG in the worker stack, where a crash is a real
         SIGKILL of the task's process (``kill=False``: an exception in this process).
         """
+        return self._execute(*self._prepare(dag_file, dag_id, crash, world, kill), time_limit)
+
+    def start_run(
+        self,
+        dag_file: str | os.PathLike,
+        *,
+        dag_id: str | None = None,
+        crash: str | faults.Fault | list | tuple | None = None,
+        world: WorldConfig | None = None,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+    ) -> Future[RunReport]:
+        """Like ``run(..., kill=True)``, but in the background: returns a future of the report.
+
+        The world is reset before this returns, so ``lab.world.wait_for("crash")``
+        afterwards waits for *this* run's crash (a lesson can then change
+        something between two tries, as a deploy would).
+        """
+        prepared = self._prepare(dag_file, dag_id, crash, world, kill=True)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="retrylab-run")
+        future = pool.submit(self._execute, *prepared, time_limit)
+        pool.shutdown(wait=False)
+        return future
+
+    def _prepare(self, dag_file, dag_id, crash, world, kill: bool):
         config = world or WorldConfig()
         if crash is not None:
             specs = [crash] if isinstance(crash, (str, faults.Fault, dict)) else list(crash)
@@ -215,8 +240,11 @@ class Lab:
         dag = self.load_dag(dag_file, dag_id)
         _refuse_long_retry_delays(dag)
         self.world.reset(config)
+        return dag, config, kill or any(f.mode == "kill" for f in config.faults)
+
+    def _execute(self, dag, config: WorldConfig, in_worker_stack: bool, time_limit: float) -> RunReport:
         started = time.monotonic()
-        if kill or any(f.mode == "kill" for f in config.faults):
+        if in_worker_stack:
             run_id, state_note = self._run_in_worker_stack(dag, time_limit)
         else:
             with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit), _interruptible(dag) as stop:

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -109,6 +110,9 @@ def main() -> None:
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # Airflow and the task logs print to stdout: send them to the log
     signal.signal(signal.SIGTERM, _kill_descendants)
+    import faulthandler
+
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack to the log
     os.environ["RETRYLAB_ALLOW_KILL"] = "1"  # only task processes (forked below) ever fire it
     _install_guards()
     server = _start_api_server()
@@ -122,26 +126,67 @@ def main() -> None:
         _kill_descendants()
     answers.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
-        answers.write(json.dumps(_run(DagBag, json.loads(line))) + "\n")
-    _kill_descendants()  # stdin closed: the lab that started us is gone
+        answer, replace_me = _run(DagBag, json.loads(line))
+        answers.write(json.dumps(answer) + "\n")
+        if replace_me:
+            break
+    _kill_descendants()  # stdin closed (the lab that started us is gone), or a run left Airflow stuck
 
 
-def _run(dag_bag_cls, request: dict) -> dict:
+def _run(dag_bag_cls, request: dict) -> tuple[dict, bool]:
+    """Run the DAG; returns the answer and whether this process must be replaced.
+
+    ``dag.test(use_executor=True)`` sometimes stays in ``executor.end()`` after
+    the run has finished (seen after a task timed out). So the run goes on in a
+    thread, the answer goes out as soon as Airflow's DB says the run is over,
+    and a runner whose dag.test() did not come back exits, so the lab starts a
+    fresh one for the next run.
+    """
     from airflow.sdk import timezone
 
     os.environ["RETRYLAB_TIME_LIMIT"] = str(request["time_limit"])
     path = Path(request["dag_file"])
     bag = dag_bag_cls(dag_folder=str(path), bundle_path=path.parent, safe_mode=False)
     if bag.import_errors:
-        return {"error": next(iter(bag.import_errors.values()))}
+        return {"error": next(iter(bag.import_errors.values()))}, False
     dag = bag.dags.get(request["dag_id"])
     if dag is None:
-        return {"error": f"{path.name} has no DAG {request['dag_id']!r}"}
-    try:
-        dag_run = dag.test(use_executor=True, logical_date=timezone.utcnow())
-    except Exception as exc:  # noqa: BLE001
-        return {"error": f"{type(exc).__name__}: {exc}"}
-    return {"run_id": dag_run.run_id, "state": str(getattr(dag_run.state, "value", dag_run.state))}
+        return {"error": f"{path.name} has no DAG {request['dag_id']!r}"}, False
+    started = timezone.utcnow()
+    outcome: dict = {}
+
+    def test() -> None:
+        try:
+            dag_run = dag.test(use_executor=True, logical_date=started)
+            outcome.update(run_id=dag_run.run_id, state=str(getattr(dag_run.state, "value", dag_run.state)))
+        except Exception as exc:  # noqa: BLE001 - reported to the lab
+            outcome.update(error=f"{type(exc).__name__}: {exc}")
+
+    worker = threading.Thread(target=test, daemon=True)
+    worker.start()
+    finished_at = None
+    while worker.is_alive():
+        worker.join(0.5)
+        run = _latest_run(request["dag_id"], started)
+        if run and run[1] in ("success", "failed"):
+            finished_at = finished_at or time.monotonic()
+            if time.monotonic() - finished_at > 5:
+                return {"run_id": run[0], "state": run[1]}, True
+    return outcome, False
+
+
+def _latest_run(dag_id: str, since) -> tuple[str, str] | None:
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        row = session.execute(
+            select(DagRun.run_id, DagRun.state)
+            .where(DagRun.dag_id == dag_id, DagRun.logical_date == since)
+            .limit(1)
+        ).first()
+    return (row[0], str(getattr(row[1], "value", row[1]))) if row else None
 
 
 if __name__ == "__main__":
