@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """Console entry point: exit without tearing Airflow's modules down (about 2 s)."""
     code = main()
+    from retrylab import stack
+
+    stack.close_all()  # os._exit skips atexit: stop a worker stack a module 03 check started
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -55,3 +55,10 @@ def test_progress_lists_every_module(tmp_path):
     assert out.returncode == 0
     assert "00-orientation" in out.stdout and "done" in out.stdout
     assert "01-checkpoints" in out.stdout and "not checked yet" in out.stdout
+
+
+def test_check_explains_a_module_03_file_that_cannot_load(tmp_path):
+    broken = write(tmp_path, "resumable_fix.py", dag_source("03-resumable-jobs", "resumable_fix.py").replace("def execute(self, context):", "def execute(self, context)"))
+    result = retrylab("check", "03", str(broken))
+    assert result.returncode == 1
+    assert "syntax error" in result.stdout and "every check" in result.stdout

@@ -221,6 +221,7 @@ _LIVE: set[WorkerStack] = set()
 
 
 @atexit.register
-def _close_all() -> None:
+def close_all() -> None:
+    """Stop every worker stack this process started."""
     for stack in list(_LIVE):
         stack.close()
