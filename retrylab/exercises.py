@@ -8,9 +8,11 @@ raise ``AssertionError`` with the symptom, which nbgrader shows as feedback.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from retrylab import checks, progress
+from retrylab.checks.equivalence import Scenario
 from retrylab.checks.module import ModuleSpec, Suite
 from retrylab.checks.results import Verdict
 from retrylab.runs import Lab
@@ -68,17 +70,21 @@ class Exercise:
         world: WorldConfig | None = None,
         crashes: Sequence[str | Sequence[str]] | None = None,
         kill: bool = False,
+        scenarios: Sequence[Scenario] | None = None,
     ) -> None:
         """For test cells: raise AssertionError with the symptoms unless ``check`` passes.
 
         ``world`` and ``crashes`` replace the public suite (hidden tests use
         another seed, page size, job durations and crash set); ``kill=True``
-        makes the crashes real worker kills.
+        makes the crashes real worker kills; ``scenarios`` gives whole scenarios
+        (each with its own world, for module 02's environments).
         """
         suite = None
-        if crashes is not None:
-            suite = Suite.of(world or self.spec.suite.world, crashes, kill=kill)
+        if scenarios is not None:
+            suite = replace(self.spec.suite, world=world or self.spec.suite.world, scenarios=tuple(scenarios))
+        elif crashes is not None:
+            suite = replace(Suite.of(world or self.spec.suite.world, crashes, kill=kill), fresh_variables=self.spec.suite.fresh_variables)
         elif world is not None:
-            suite = Suite(world, self.spec.suite.scenarios)
+            suite = replace(self.spec.suite, world=world)
         verdict = self.spec.grade(self.lab, self.dag_file, suite=suite, only=[check])
         verdict.assert_passed(check)

@@ -71,7 +71,7 @@ class RunReport:
     seconds: float
     source_ids: list[int] = field(repr=False, default_factory=list)
     jobs: list[batch.Job] = field(default_factory=list)  # batch jobs this run submitted, in order
-    jobs_left_running: list[str] = field(default_factory=list)  # cancelled by the lab after the run
+    jobs_left_running: list[str] = field(default_factory=list)  # still queued or running when the run ended
 
     # -- questions a lesson or a check asks --------------------------------
     @property
@@ -103,36 +103,32 @@ class RunReport:
     def crashes(self) -> list[dict]:
         return [e for e in self.events if e["event"] == "crash"]
 
-    def _record_ids_by_try(self, *events: str) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
+    def _by_try(self, events: tuple[str, ...], task: str | None, value) -> dict[int, list]:
+        out: dict[int, list] = {}
         for e in self.events:
-            if e["event"] in events:
-                out.setdefault(e["try_number"], []).append(e["record_id"])
+            if e["event"] in events and (task is None or e["task"] == task):
+                out.setdefault(e["try_number"], []).append(value(e))
         return out
 
-    def loads_by_try(self) -> dict[int, list[int]]:
-        """Record ids each try wrote to the warehouse, in order."""
-        return self._record_ids_by_try("append", "upsert")
+    def loads_by_try(self, task: str | None = None) -> dict[int, list[int]]:
+        """Record ids each try wrote to the warehouse, in order (of one task, or of all)."""
+        return self._by_try(("append", "upsert"), task, lambda e: e["record_id"])
 
-    def fetches_by_try(self) -> dict[int, list[int]]:
+    def fetches_by_try(self, task: str | None = None) -> dict[int, list[int]]:
         """The cursor (after_id) of each fetch_page call, per try."""
-        return self._record_ids_by_try("fetch")
+        return self._by_try(("fetch",), task, lambda e: e["record_id"])
 
-    def crash_by_try(self) -> dict[int, str]:
+    def crash_by_try(self, task: str | None = None) -> dict[int, str]:
         """The crash point that ended each crashed try."""
-        return {e["try_number"]: e["detail"] for e in self.crashes}
+        return {t: points[-1] for t, points in self._by_try(("crash",), task, lambda e: e["detail"]).items()}
 
     def notes(self) -> list[tuple[int, str]]:
         """(try, "name=value") for every note() the tasks wrote, in order."""
         return [(e["try_number"], e["detail"]) for e in self.events if e["event"] == "note"]
 
-    def submits_by_try(self) -> dict[int, list[str]]:
+    def submits_by_try(self, task: str | None = None) -> dict[int, list[str]]:
         """Batch job ids each try submitted (each one billed)."""
-        out: dict[int, list[str]] = {}
-        for e in self.events:
-            if e["event"] == "submit":
-                out.setdefault(e["try_number"], []).append(e["detail"].split("|")[0])
-        return out
+        return self._by_try(("submit",), task, lambda e: e["detail"].split("|")[0])
 
     @property
     def billed_cents(self) -> int:
@@ -153,9 +149,10 @@ class RunReport:
 
     def ledger_summary(self) -> dict[str, int | str]:
         loads = sum(1 for e in self.events if e["event"] in ("append", "upsert"))
-        if self.jobs and not loads:
-            return {"batch jobs billed": len(self.jobs), "cost": f"${self.billed_cents / 100:,.2f}"}
-        return {
+        jobs = {"batch jobs billed": len(self.jobs), "cost": f"${self.billed_cents / 100:,.2f}"} if self.jobs else {}
+        if jobs and not any(e["event"] == "fetch" for e in self.events):
+            return jobs
+        return jobs | {
             "source records": len(self.source_ids),
             "rows written": loads,
             "rows in warehouse": sum(self.warehouse.values()),
@@ -239,6 +236,8 @@ class Lab:
             config = config.with_faults(*specs, mode="kill" if kill else None)
         dag = self.load_dag(dag_file, dag_id)
         _refuse_long_retry_delays(dag)
+        os.environ[sandbox.WORLD_ENV] = str(self.box.world_for(config.environment))
+        self.world = World.current()
         self.world.reset(config)
         return dag, config, kill or any(f.mode == "kill" for f in config.faults)
 
@@ -254,7 +253,6 @@ class Lab:
                 raise KeyboardInterrupt(f"The run of {dag.dag_id} was interrupted; it ended {dag_run.state}.")
             run_id, state_note = dag_run.run_id, ""
         report = self._report(dag.dag_id, run_id, config, time.monotonic() - started)
-        report.jobs_left_running = batch.service().cancel_active()
         if state_note:
             report.state = state_note
         return report
@@ -268,7 +266,7 @@ class Lab:
 
     def _run_in_worker_stack(self, dag, time_limit: float) -> tuple[str, str]:
         tries = max((t.retries for t in dag.tasks), default=0) + 1
-        done = self.stack.run(Path(dag.fileloc), dag.dag_id, time_limit, tries)
+        done = self.stack.run(Path(dag.fileloc), dag.dag_id, time_limit, tries, world=self.world.root)
         if done.timed_out:
             # The stack was stopped mid-run; the run's last state in the DB tells what happened.
             from airflow.models.dagrun import DagRun
@@ -389,7 +387,8 @@ class Lab:
             xcom=xcom,
             seconds=seconds,
             source_ids=list(self.world.ids),
-            jobs=batch.service().jobs(submitted_by=run_id),
+            jobs=(jobs := batch.service().jobs(submitted_by=run_id)),
+            jobs_left_running=[job.id for job in jobs if job.status in batch.ACTIVE],
         )
 
     def exercise(self, module: str, dag_file: str | os.PathLike):
@@ -419,6 +418,24 @@ class Lab:
                 }
                 for row in session.scalars(query)
             ]
+
+    def variables(self) -> dict[str, str]:
+        """Every Airflow Variable in this sandbox (what Variable.get would return), by key."""
+        from airflow.models.variable import Variable
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            return {row.key: row.val for row in session.scalars(select(Variable).order_by(Variable.key))}
+
+    def clear_variables(self) -> None:
+        """Delete every Airflow Variable in this sandbox (a fresh deployment)."""
+        from airflow.models.variable import Variable
+        from airflow.utils.session import create_session
+        from sqlalchemy import delete
+
+        with create_session() as session:
+            session.execute(delete(Variable))
 
     def logs(self, tail: int = 60) -> str:
         """The last lines Airflow logged in this sandbox (hidden from cell output)."""

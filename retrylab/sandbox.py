@@ -105,6 +105,14 @@ class Sandbox:
     def world(self) -> Path:
         return self.root / "world"
 
+    def world_for(self, environment: str) -> Path:
+        """Each environment's source, warehouse and ledger (``prod`` is the default world)."""
+        if environment == "prod":
+            return self.world
+        if not environment.isidentifier():
+            raise SandboxError(f"An environment name must be a plain word, got {environment!r}.")
+        return self.root / f"world-{environment}"
+
     @property
     def log_file(self) -> Path:
         return self.root / "airflow.log"
@@ -135,6 +143,8 @@ def create(root: Path | str, dags: Path | str | None = None) -> Sandbox:
     template = ensure_template()
     shutil.rmtree(box.home, ignore_errors=True)
     shutil.rmtree(box.world, ignore_errors=True)
+    for old in [*box.root.glob("world-*"), *box.root.glob("batch.db*")]:  # other environments, the job service
+        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
     box.home.mkdir(parents=True)
     box.world.mkdir(parents=True)
     box.dags.mkdir(parents=True, exist_ok=True)

@@ -52,29 +52,31 @@ def describe_ids(ids: list[int], source_ids: list[int] | None = None, limit: int
     return f"{shown}{more} ({count} record{'s' if count != 1 else ''})"
 
 
+def _task(t) -> str:
+    return t.task_id if t.map_index < 0 else f"{t.task_id}[{t.map_index}]"
+
+
 def _rows(report: RunReport) -> list[dict]:
-    loads = report.loads_by_try()
-    fetches = report.fetches_by_try()
-    crashes = report.crash_by_try()
     t0 = min((t.started for t in report.tries if t.started), default=0.0)
-    jobs = report.submits_by_try()
-    pages = bool(fetches or loads)
+    pages = any(e["event"] in ("fetch", "append", "upsert") for e in report.events)
+    jobs = bool(report.submits_by_try())
     rows = []
     for t in report.tries:
+        task = _task(t)
         row = {
-            "task": t.task_id if t.map_index < 0 else f"{t.task_id}[{t.map_index}]",
+            "task": task,
             "try": t.try_number,
             "state": t.state,
             "start s": round(t.started - t0, 2) if t.started else 0.0,
             "seconds": round(t.seconds, 2),
         }
         if pages or not jobs:
-            first_fetch = fetches.get(t.try_number, [None])[0]
+            first_fetch = report.fetches_by_try(task).get(t.try_number, [None])[0]
             row["first fetch after id"] = "-" if first_fetch is None else first_fetch
-            row["rows written"] = len(loads.get(t.try_number, []))
+            row["rows written"] = len(report.loads_by_try(task).get(t.try_number, []))
         if jobs:
-            row["jobs submitted"] = ", ".join(jobs.get(t.try_number, [])) or "-"
-        row["note"] = _note(t, crashes)
+            row["jobs submitted"] = ", ".join(report.submits_by_try(task).get(t.try_number, [])) or "-"
+        row["note"] = _note(t, report.crash_by_try(task))
         rows.append(row)
     return rows
 
@@ -116,24 +118,28 @@ def markdown(report: RunReport) -> str:
 
 
 def alt_text(report: RunReport) -> str:
-    """One paragraph that says what the picture shows."""
+    """One paragraph that says what the picture shows (the table's facts, in words)."""
     parts = []
-    loads = report.loads_by_try()
-    crashes = report.crash_by_try()
-    jobs = report.submits_by_try()
-    for t in report.tries:
-        text = f"try {t.try_number} {t.state} after {t.seconds:.1f} s"
-        if t.try_number in crashes:
-            text += f" ({_note(t, crashes)})"
-        text += f", wrote {len(loads.get(t.try_number, []))} rows"
-        if jobs.get(t.try_number):
-            text += f", submitted {', '.join(jobs[t.try_number])}"
+    for t, row in zip(report.tries, _rows(report)):
+        text = f"{_label(report, t)} {t.state} after {t.seconds:.1f} s"
+        if row["note"] and t.state != "success":
+            text += f" ({row['note']})"
+        if "rows written" in row:
+            text += f", wrote {row['rows written']} rows"
+        if row.get("jobs submitted", "-") != "-":
+            text += f", submitted {row['jobs submitted']}"
         parts.append(text)
     dup = report.duplicates
     tail = f"; records loaded more than once: {describe_ids(dup, report.source_ids)}" if dup else "; no record loaded twice"
     if report.jobs:
         tail += f"; {len(report.jobs)} batch job{'s' if len(report.jobs) != 1 else ''} billed"
     return f"Timeline of {report.dag_id}: " + "; ".join(parts) + tail + "."
+
+
+def _label(report: RunReport, t) -> str:
+    """``try 2``, or ``ingest_records try 2`` when the run has more than one task."""
+    several = len({_task(x) for x in report.tries}) > 1
+    return f"{_task(t)} try {t.try_number}" if several else f"try {t.try_number}"
 
 
 def figure(report: RunReport):
@@ -148,11 +154,11 @@ def figure(report: RunReport):
         1, 2, figsize=(10, 1.2 + 0.45 * max(1, len(tries))), gridspec_kw={"width_ratios": [1, 1.4]}
     )
     t0 = min((t.started for t in tries if t.started), default=0.0)
-    crashes = report.crash_by_try()
-    labels = [f"try {t.try_number}" for t in tries]
+    labels = [_label(report, t) for t in tries]
     for y, t in enumerate(tries):
         colour = STATE_COLOURS.get(t.state, "#757575")
         ax_time.barh(y, max(t.seconds, 0.01), left=t.started - t0, color=colour, height=0.5)
+        crashes = report.crash_by_try(_task(t))
         note = _note(t, crashes) if t.try_number in crashes else t.state
         ax_time.text(t.ended - t0, y, f" {note}", va="center", fontsize=8)
     ax_time.set_yticks(range(len(tries)), labels)
@@ -161,14 +167,14 @@ def figure(report: RunReport):
     ax_time.set_title("Tries over time", fontsize=10)
     ax_time.margins(x=0.6)
 
-    loads = report.loads_by_try()
-    if report.jobs and not loads:
+    if report.jobs and not report.loads_by_try():
         _jobs_panel(ax_rec, report, labels)
         fig.tight_layout()
         return fig
     position = {rid: i + 1 for i, rid in enumerate(report.source_ids)}
     for y, t in enumerate(tries):
-        spans = _ranges([position[r] for r in loads.get(t.try_number, []) if r in position])
+        loaded = report.loads_by_try(_task(t)).get(t.try_number, [])
+        spans = _ranges([position[r] for r in loaded if r in position])
         for a, b in spans:
             ax_rec.plot([a, b], [y, y], lw=8, solid_capstyle="butt", color=STATE_COLOURS.get(t.state, "#757575"))
     dup_spans = _ranges([position[r] for r in report.duplicates if r in position])
@@ -188,7 +194,7 @@ def _jobs_panel(ax, report: RunReport, labels: list[str]) -> None:
     """Which batch jobs each try submitted (each bar is a billed job)."""
     jobs = report.submits_by_try()
     for y, t in enumerate(report.tries):
-        for x, job in enumerate(jobs.get(t.try_number, [])):
+        for x, job in enumerate(report.submits_by_try(_task(t)).get(t.try_number, [])):
             ax.barh(y, 1, left=x, color="#6a1b9a", height=0.5)
             ax.text(x + 0.5, y, job, ha="center", va="center", color="white", fontsize=8)
     ax.set_yticks(range(len(report.tries)), labels)

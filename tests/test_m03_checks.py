@@ -39,7 +39,7 @@ def test_the_naive_task_pays_twice_and_says_so(lab, dag_file):
     ("change", "check", "symptom"),
     [
         (('status in ("PENDING", "RUNNING")', 'status == "RUNNING"'), "reconnects instead of resubmitting", "is_job_active('PENDING') returned False"),
-        (("return self.client.get_status(external_id)", "return self.client.get_status(external_id).lower()"), "reconnects instead of resubmitting", "returned 'running' while the service reports 'RUNNING'"),
+        (("return self.client.get_status(external_id)", "return self.client.get_status(external_id).lower()"), "reconnects instead of resubmitting", "returned 'succeeded' while the service reports 'SUCCEEDED'"),
         (("        return self.get_job_result(external_id, context)\n", "        return None\n"), "same return value", "the task returned None after a worker kill at while_running"),
     ],
     ids=["pending-not-active", "lowercase-status", "reconnect-returns-none"],
@@ -55,7 +55,7 @@ def test_operator_mistakes_are_traced_to_the_method(lab, dag_file, fix, change, 
     [
         (("return self.client.submit(self.job_name)", 'raise ConnectionError("service down")'), "ConnectionError: service down (your DAG file, line"),
         (("return self.client.submit(self.job_name)", "self.client.submit(self.job_name)"), "in poll_until_complete"),
-        (("status = self.client.wait(external_id)", "while True:\n            pass"), "ran past the time limit and was stopped: is there an endless loop? (it was in poll_until_complete"),
+        (("status = self.client.wait(external_id)", "while True:\n            pass"), "ran past the time limit and was stopped: is there an endless loop? (it was in poll_until_complete, line"),
     ],
     ids=["submit-raises", "submit-returns-none", "polls-forever"],
 )

@@ -8,6 +8,8 @@ import pytest
 
 from tests import nbgrader_course as nbc
 
+pytestmark = pytest.mark.timeout(1200)  # two autogrades of a notebook with real kills
+
 TOTAL = 9
 
 

@@ -68,7 +68,7 @@ def test_a_failed_try_is_explained_with_the_line_of_the_dag_file(lab, dag_file):
     report = lab.run(dag_file("none.py", make(decorator="retries=0", body='        task_state_store.set("cursor", None)')))
     assert report.state == "failed"
     assert "ValueError: Cannot set value as None" in report.tries[0].error
-    assert 'line 9: task_state_store.set("cursor", None)' in report.tries[0].error
+    assert 'line 9 in work: task_state_store.set("cursor", None)' in report.tries[0].error
 
 
 def test_an_endless_loop_is_stopped_and_later_tries_fail_at_once(lab, dag_file):

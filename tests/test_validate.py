@@ -23,7 +23,12 @@ def validate(folder, module, *flags):
     return proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("module", sorted(MODULES))
+# Modules 02 and 03 run for minutes (environments, real kills); their nbgrader round
+# trips already prove the same two facts (solution full marks, untouched notebook 0).
+QUICK_MODULES = [m for m in sorted(MODULES) if m.startswith(("00-", "01-"))]
+
+
+@pytest.mark.parametrize("module", QUICK_MODULES)
 @pytest.mark.parametrize("tree", ["solutions", "notebooks"])
 def test_validate(tree, module, tmp_path):
     shutil.copytree(COURSE / tree / module, tmp_path / "src", ignore=shutil.ignore_patterns(".sandbox", "dags"))

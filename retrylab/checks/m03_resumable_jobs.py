@@ -13,7 +13,7 @@ from retrylab.runs import RunReport
 from retrylab.world.batch import ACTIVE, CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
 from retrylab.world.state import WorldConfig
 
-WORLD = WorldConfig(seed=7, records=2400, job_pending_s=0.3, job_running_s=0.8)
+WORLD = WorldConfig(seed=7, records=2400, job_pending_s=0.3, job_running_s=1.5)
 FAILS_FIRST = replace(WORLD, job_outcomes=(FAILED, SUCCEEDED))
 LONG_QUEUE = replace(WORLD, job_pending_s=2.5)  # the retry finds the job still PENDING
 # A crash after the service accepted a job but before the mixin stored its id is

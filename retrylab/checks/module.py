@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from retrylab.checks import equivalence
@@ -21,6 +21,7 @@ class Suite:
 
     world: WorldConfig
     scenarios: tuple[Scenario, ...]
+    fresh_variables: bool = False  # start from a deployment without Variables (module 02)
 
     @classmethod
     def of(
@@ -33,6 +34,9 @@ class Suite:
     ) -> Suite:
         """``crashes`` as exceptions (or, ``kill=True``, real worker kills), then ``more`` as given."""
         return cls(world, tuple(Scenario.of(c, kill=kill) for c in crashes) + tuple(more))
+
+    def with_scenarios(self, scenarios: Sequence[Scenario]) -> Suite:
+        return replace(self, scenarios=tuple(scenarios))
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,15 @@ class ModuleSpec:
         unknown = set(only) - set(self.checks)
         if unknown:
             raise ValueError(f"{self.id} has no check named {sorted(unknown)}; it has {list(self.checks)}.")
-        matrix = equivalence.run_matrix(lab, dag_file, self.dag_id, suite.world, suite.scenarios, progress=progress)
+        matrix = equivalence.run_matrix(
+            lab,
+            dag_file,
+            self.dag_id,
+            suite.world,
+            suite.scenarios,
+            progress=progress,
+            before=lab.clear_variables if suite.fresh_variables else None,
+        )
         if not matrix.error and matrix.clean is not None:
             tasks = {t.task_id for t in matrix.clean.tries}
             if self.task_id not in tasks:

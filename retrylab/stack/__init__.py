@@ -134,11 +134,11 @@ class WorkerStack:
         self.startup_seconds = time.monotonic() - started
         return self.startup_seconds
 
-    def run(self, dag_file: Path, dag_id: str, time_limit: float, tries: int) -> StackRun:
-        """Run the DAG once under the executor; kill everything if it overruns."""
+    def run(self, dag_file: Path, dag_id: str, time_limit: float, tries: int, world: Path) -> StackRun:
+        """Run the DAG once under the executor, in ``world``; kill everything if it overruns."""
         self.start()
         assert self._proc is not None and self._proc.stdin is not None
-        request = {"dag_file": str(dag_file), "dag_id": dag_id, "time_limit": time_limit}
+        request = {"dag_file": str(dag_file), "dag_id": dag_id, "time_limit": time_limit, "world": str(world)}
         self._proc.stdin.write(json.dumps(request) + "\n")
         self._proc.stdin.flush()
         deadline = time_limit * max(tries, 1) + 20

@@ -145,6 +145,7 @@ def _run(dag_bag_cls, request: dict) -> tuple[dict, bool]:
     from airflow.sdk import timezone
 
     os.environ["RETRYLAB_TIME_LIMIT"] = str(request["time_limit"])
+    os.environ["RETRYLAB_WORLD"] = request["world"]  # the environment this run belongs to
     path = Path(request["dag_file"])
     bag = dag_bag_cls(dag_folder=str(path), bundle_path=path.parent, safe_mode=False)
     if bag.import_errors:

@@ -23,7 +23,7 @@ from pathlib import Path
 from retrylab import faults
 from retrylab.world.calls import crash_if_planned, who
 from retrylab.world.sqlite import Connections
-from retrylab.world.state import World, WorldError
+from retrylab.world.state import Caller, World, WorldError
 
 PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
 ACTIVE = (PENDING, RUNNING)
@@ -86,7 +86,8 @@ class BatchService:
     @property
     def db(self) -> sqlite3.Connection:
         if self._conns is None:
-            self._conns = Connections(Path(self.world.root) / "batch.db", SCHEMA)
+            # One service for every environment of the company (a shared cluster): next to the worlds.
+            self._conns = Connections(Path(self.world.root).parent / "batch.db", SCHEMA)
         return self._conns.get()
 
     def close(self) -> None:
@@ -94,7 +95,7 @@ class BatchService:
             self._conns.close()
             self._conns = None
 
-    def submit(self, name: str, caller: tuple[str, int]) -> str:
+    def submit(self, name: str, caller: Caller) -> str:
         cfg = self.world.config
         submitted = self.world.count_events(None, "submit")
         outcome = cfg.job_outcomes[min(submitted, len(cfg.job_outcomes) - 1)]
@@ -154,7 +155,7 @@ _SERVICES: dict[str, BatchService] = {}
 
 
 def service() -> BatchService:
-    """The batch service of this process's current world."""
+    """The batch service, as seen from this process's current world (environment)."""
     world = World.current()
     key = str(world.root)
     if key not in _SERVICES:
@@ -221,5 +222,5 @@ class BatchClient:
         return status
 
     @staticmethod
-    def _crash(caller: tuple[str, int], kind: str) -> None:
+    def _crash(caller: Caller, kind: str) -> None:
         crash_if_planned(World.current(), caller, faults.CrashPoint(kind))

@@ -10,27 +10,29 @@ from __future__ import annotations
 import bisect
 
 from retrylab import faults
-from retrylab.world.state import World, WorldError
+from retrylab.world.state import Caller, World, WorldError
 
-OUTSIDE_A_TASK = ("", 0)
+OUTSIDE_A_TASK = Caller("", 0)
 
 
 class RunawayLoop(WorldError):
     """The task called the source far more often than the data allows."""
 
 
-def who() -> tuple[str, int]:
-    """(run_id, try_number) of the task calling, or ("", 0) from a notebook cell."""
+def who() -> Caller:
+    """The task instance try calling, or ``OUTSIDE_A_TASK`` from a notebook cell."""
     try:
         from airflow.sdk import get_current_context
 
         ti = get_current_context()["ti"]
     except Exception:  # no task is running: a learner exploring from a cell
         return OUTSIDE_A_TASK
-    return ti.run_id, ti.try_number
+    map_index = getattr(ti, "map_index", -1)
+    task = ti.task_id if map_index is None or map_index < 0 else f"{ti.task_id}[{map_index}]"
+    return Caller(ti.run_id, ti.try_number, task)
 
 
-def crash_if_planned(world: World, caller: tuple[str, int], point: faults.CrashPoint) -> None:
+def crash_if_planned(world: World, caller: Caller, point: faults.CrashPoint) -> None:
     if caller == OUTSIDE_A_TASK:
         return
     for fault, planned in world.config.crash_points:
@@ -82,7 +84,7 @@ def _load(record: dict, mode: str) -> None:
         world.db.execute(
             "INSERT INTO orders(id, customer, amount_cents, event_time, run_id, try_number) "
             "VALUES (?,?,?,?,?,?)",
-            (record["id"], record["customer"], record["amount_cents"], record["event_time"], *caller),
+            (record["id"], record["customer"], record["amount_cents"], record["event_time"], caller[0], caller[1]),
         )
         world.record_event(caller, mode, record["id"])
     page, position = world.page_of(record["id"])

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from retrylab import faults
 from retrylab.errors import LabError
@@ -38,11 +39,20 @@ CREATE TABLE IF NOT EXISTS ledger (
     seq INTEGER PRIMARY KEY,
     run_id TEXT NOT NULL,
     try_number INTEGER NOT NULL,
+    task TEXT NOT NULL DEFAULT '',
     event TEXT NOT NULL,
     record_id INTEGER,
     detail TEXT NOT NULL DEFAULT ''
 );
 """
+
+
+class Caller(NamedTuple):
+    """Who called the world: a task instance's try (``task`` is ``task_id`` or ``task_id[map_index]``)."""
+
+    run_id: str
+    try_number: int
+    task: str = ""
 
 
 class WorldError(LabError):
@@ -169,14 +179,7 @@ class World:
     @cached_property
     def records(self) -> list[dict]:
         """The records this scenario's source serves, in id order."""
-        cfg = self.config
-        everything = _all_records()
-        if not 1 <= cfg.records <= len(everything):
-            raise WorldError(f"records must be between 1 and {len(everything)}, got {cfg.records}.")
-        import random
-
-        start = random.Random(cfg.seed).randrange(0, len(everything) - cfg.records + 1)
-        return everything[start : start + cfg.records]
+        return served_records(self.config)
 
     @cached_property
     def ids(self) -> list[int]:
@@ -208,19 +211,21 @@ class World:
             self._conns.close()
             self._conns = None
 
-    def record_event(self, who: tuple[str, int], event: str, record_id: int | None = None, detail: str = "") -> None:
+    def record_event(self, who: tuple, event: str, record_id: int | None = None, detail: str = "") -> None:
+        """Write one side effect to the ledger; ``who`` is a Caller or (run_id, try_number)."""
+        task = who[2] if len(who) > 2 else ""
         self.db.execute(
-            "INSERT INTO ledger(run_id, try_number, event, record_id, detail) VALUES (?,?,?,?,?)",
-            (who[0], who[1], event, record_id, detail),
+            "INSERT INTO ledger(run_id, try_number, task, event, record_id, detail) VALUES (?,?,?,?,?,?)",
+            (who[0], who[1], task, event, record_id, detail),
         )
 
-    def count_events(self, who: tuple[str, int] | None, event: str) -> int:
+    def count_events(self, who: tuple | None, event: str) -> int:
         """How often ``event`` happened in this scenario (``who=None``) or in one try."""
         if who is None:
             (count,) = self.db.execute("SELECT COUNT(*) FROM ledger WHERE event=?", (event,)).fetchone()
         else:
             (count,) = self.db.execute(
-                "SELECT COUNT(*) FROM ledger WHERE run_id=? AND try_number=? AND event=?", (*who, event)
+                "SELECT COUNT(*) FROM ledger WHERE run_id=? AND try_number=? AND event=?", (who[0], who[1], event)
             ).fetchone()
         return count
 
@@ -236,9 +241,9 @@ class World:
 
     def ledger(self) -> list[dict]:
         rows = self.db.execute(
-            "SELECT seq, run_id, try_number, event, record_id, detail FROM ledger ORDER BY seq"
+            "SELECT seq, run_id, try_number, task, event, record_id, detail FROM ledger ORDER BY seq"
         ).fetchall()
-        keys = ("seq", "run_id", "try_number", "event", "record_id", "detail")
+        keys = ("seq", "run_id", "try_number", "task", "event", "record_id", "detail")
         return [dict(zip(keys, row)) for row in rows]
 
     def loaded_ids(self) -> Counter[int]:
@@ -247,6 +252,17 @@ class World:
 
 
 _CURRENT: World | None = None
+
+
+def served_records(config: WorldConfig) -> list[dict]:
+    """The slice of the order data a scenario's source serves (its seed picks where it starts)."""
+    everything = _all_records()
+    if not 1 <= config.records <= len(everything):
+        raise WorldError(f"records must be between 1 and {len(everything)}, got {config.records}.")
+    import random
+
+    start = random.Random(config.seed).randrange(0, len(everything) - config.records + 1)
+    return everything[start : start + config.records]
 
 
 def _all_records() -> list[dict]:
