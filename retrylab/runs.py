@@ -152,14 +152,14 @@ class RunReport:
         jobs = {"batch jobs billed": len(self.jobs), "cost": f"${self.billed_cents / 100:,.2f}"} if self.jobs else {}
         if jobs and not any(e["event"] == "fetch" for e in self.events):
             return jobs
-        return jobs | {
+        return {
             "source records": len(self.source_ids),
             "rows written": loads,
             "rows in warehouse": sum(self.warehouse.values()),
             "distinct records": len(self.warehouse),
             "duplicate rows": sum(n - 1 for n in self.warehouse.values() if n > 1),
             "source records not loaded": len(self.missing),
-        }
+        } | jobs
 
     # -- display ------------------------------------------------------------
     def table(self) -> str:
