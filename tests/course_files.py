@@ -27,3 +27,23 @@ def write(folder: Path, filename: str, source: str) -> Path:
     path = folder / filename
     path.write_text(source)
     return path
+
+
+def execute_solution(module: str, parameters: dict, tmp_path: Path) -> None:
+    """Run a solution notebook with papermill and new parameters; fail on any error output."""
+    import shutil
+
+    import papermill
+
+    work = tmp_path / module
+    shutil.copytree(COURSE / "solutions" / module, work, ignore=shutil.ignore_patterns(".sandbox", "dags"))
+    out = papermill.execute_notebook(
+        str(work / f"{module}.ipynb"),
+        str(work / "executed.ipynb"),
+        parameters=parameters,
+        cwd=str(work),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    errors = [o for c in out.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors

@@ -32,7 +32,7 @@ def test_the_naive_task_pays_twice_and_says_so(lab, dag_file):
     bad = verdict.failed("reconnects instead of resubmitting")
     assert len(bad) == 2
     assert "after a worker kill at while_running on try 1, try 2 submitted job-" in bad[0].symptom
-    assert "was RUNNING (billed $25.00 instead of $12.50)" in bad[0].symptom
+    assert "was RUNNING (billed $25.00 for 2 jobs)" in bad[0].symptom
 
 
 @pytest.mark.parametrize(
