@@ -33,8 +33,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
-	$(PY) -m pytest -n 2 --dist loadfile tests
-	$(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions
 
 notebooks: $(STAMP)
 	$(PY) -m retrylab.course

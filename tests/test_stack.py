@@ -1,6 +1,7 @@
 """The worker stack: a real SIGKILL under a real executor, authentication on, nothing left behind."""
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -72,7 +73,63 @@ def test_no_process_is_left_when_the_kernel_that_started_the_stack_dies(tmp_path
     assert len(pids) >= 2  # the stack's supervisor and the API server at least
     owner.kill()  # like a kernel killed by the OS: no atexit, no cleanup code runs
     owner.wait()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in pids):
+    assert not still_running(pids, within=20)
+
+
+def still_running(pids: list[int], within: float) -> list[int]:
+    """The pids that are still alive (not zombies) after waiting up to ``within`` seconds for them to go."""
+
+    def alive() -> list[int]:
+        out = []
+        for pid in pids:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    out.append(pid)
+            except psutil.NoSuchProcess:
+                pass
+        return out
+
+    deadline = time.monotonic() + within
+    while alive() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    return alive()
+
+
+def test_an_interrupt_during_a_kill_mode_run_stops_every_stack_process(tmp_path):
+    """Like Jupyter's stop button: the kernel lives on, nothing of the stack does."""
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "sleeper.py").write_text(SLEEPER)
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import json, threading, time, psutil, retrylab
+                lab = retrylab.open_lab({str(tmp_path / "sb")!r}, {str(dags)!r})
+                lab.stack.start()
+                def report():
+                    time.sleep(3)
+                    family = psutil.Process().children(recursive=True)
+                    print(json.dumps([p.pid for p in family]), flush=True)
+                threading.Thread(target=report, daemon=True).start()
+                try:
+                    lab.run({str(dags / "sleeper.py")!r}, kill=True, time_limit=60)
+                except KeyboardInterrupt:
+                    print("interrupted", flush=True)
+                time.sleep(60)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pids = json.loads(owner.stdout.readline())
+        assert len(pids) >= 3  # supervisor, API server, and the run's worker processes
+        owner.send_signal(signal.SIGINT)
+        assert owner.stdout.readline().strip() == "interrupted"
+        assert not still_running(pids, within=10) and owner.poll() is None  # the "kernel" lives on
+    finally:
+        owner.kill()
