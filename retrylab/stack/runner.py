@@ -126,21 +126,22 @@ def main() -> None:
         _kill_descendants()
     answers.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
-        answer, replace_me = _run(DagBag, json.loads(line))
-        answers.write(json.dumps(answer) + "\n")
-        if replace_me:
-            break
-    _kill_descendants()  # stdin closed (the lab that started us is gone), or a run left Airflow stuck
+        _run(DagBag, json.loads(line), answers)
+    _kill_descendants()  # stdin closed: the lab that started us is gone
 
 
-def _run(dag_bag_cls, request: dict) -> tuple[dict, bool]:
-    """Run the DAG; returns the answer and whether this process must be replaced.
+STUCK_AFTER = 60.0  # seconds dag.test() may go on after its run finished before this process gives up
 
-    ``dag.test(use_executor=True)`` sometimes stays in ``executor.end()`` after
-    the run has finished (seen after a task timed out). So the run goes on in a
-    thread, the answer goes out as soon as Airflow's DB says the run is over,
-    and a runner whose dag.test() did not come back exits, so the lab starts a
-    fresh one for the next run.
+
+def _run(dag_bag_cls, request: dict, answers) -> None:
+    """Run the DAG with dag.test(use_executor=True) and answer once the run is over.
+
+    The answer goes out as soon as Airflow's DB says the run finished: dag.test()
+    then still spends seconds in ``executor.end()`` waiting for the worker's
+    supervisor to wind down, and the lab need not wait for that. A watcher
+    thread does the DB polling (dag.test stays in the main thread, where
+    Airflow's signal-based timeouts work); if dag.test() has not returned a
+    minute after its run finished, the process exits and the lab starts a new one.
     """
     from airflow.sdk import timezone
 
@@ -149,45 +150,63 @@ def _run(dag_bag_cls, request: dict) -> tuple[dict, bool]:
     path = Path(request["dag_file"])
     bag = dag_bag_cls(dag_folder=str(path), bundle_path=path.parent, safe_mode=False)
     if bag.import_errors:
-        return {"error": next(iter(bag.import_errors.values()))}, False
+        answers.write(json.dumps({"error": next(iter(bag.import_errors.values()))}) + "\n")
+        return
     dag = bag.dags.get(request["dag_id"])
     if dag is None:
-        return {"error": f"{path.name} has no DAG {request['dag_id']!r}"}, False
+        answers.write(json.dumps({"error": f"{path.name} has no DAG {request['dag_id']!r}"}) + "\n")
+        return
     started = timezone.utcnow()
-    outcome: dict = {}
-
-    def test() -> None:
-        try:
-            dag_run = dag.test(use_executor=True, logical_date=started)
-            outcome.update(run_id=dag_run.run_id, state=str(getattr(dag_run.state, "value", dag_run.state)))
-        except Exception as exc:  # noqa: BLE001 - reported to the lab
-            outcome.update(error=f"{type(exc).__name__}: {exc}")
-
-    worker = threading.Thread(target=test, daemon=True)
-    worker.start()
-    finished_at = None
-    while worker.is_alive():
-        worker.join(0.5)
-        run = _latest_run(request["dag_id"], started)
-        if run and run[1] in ("success", "failed"):
-            finished_at = finished_at or time.monotonic()
-            if time.monotonic() - finished_at > 5:
-                return {"run_id": run[0], "state": run[1]}, True
-    return outcome, False
+    answer = _Answer(answers)
+    done = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(request["dag_id"], started, answer, done), daemon=True)
+    watcher.start()
+    try:
+        dag_run = dag.test(use_executor=True, logical_date=started)
+        answer.send({"run_id": dag_run.run_id, "state": str(getattr(dag_run.state, "value", dag_run.state))})
+    except Exception as exc:  # noqa: BLE001 - reported to the lab
+        answer.send({"error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        done.set()
+        watcher.join()
 
 
-def _latest_run(dag_id: str, since) -> tuple[str, str] | None:
+class _Answer:
+    """One answer per request, from whichever thread knows first."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+        self.sent = False
+
+    def send(self, message: dict) -> None:
+        with self.lock:
+            if not self.sent:
+                self.stream.write(json.dumps(message) + "\n")
+                self.sent = True
+
+
+def _watch(dag_id: str, since, answer: _Answer, done: threading.Event) -> None:
+    from airflow import settings
     from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    with create_session() as session:
-        row = session.execute(
-            select(DagRun.run_id, DagRun.state)
-            .where(DagRun.dag_id == dag_id, DagRun.logical_date == since)
-            .limit(1)
-        ).first()
-    return (row[0], str(getattr(row[1], "value", row[1]))) if row else None
+    finished_at = None
+    try:
+        while not done.wait(0.3):
+            session = settings.Session()
+            row = session.execute(
+                select(DagRun.run_id, DagRun.state).where(DagRun.dag_id == dag_id, DagRun.logical_date == since).limit(1)
+            ).first()
+            session.rollback()
+            state = str(getattr(row[1], "value", row[1])) if row else ""
+            if state in ("success", "failed"):
+                answer.send({"run_id": row[0], "state": state})
+                finished_at = finished_at or time.monotonic()
+                if time.monotonic() - finished_at > STUCK_AFTER:
+                    _kill_descendants()
+    finally:
+        settings.Session.remove()  # give this thread's connection back to the pool
 
 
 if __name__ == "__main__":
