@@ -73,3 +73,17 @@ def test_loading_something_that_is_not_a_record_is_a_type_error(world):
 def test_a_world_that_was_never_reset_says_so(tmp_path):
     with pytest.raises(Exception, match="never reset"):
         World(tmp_path / "nothing").config  # noqa: B018
+
+
+def test_the_world_used_outside_airflow_never_imports_airflow(tmp_path):
+    """Importing Airflow configures it; a test or a cell using the world alone must not do that first."""
+    import subprocess
+    import sys
+
+    code = (
+        "from retrylab.world import BatchClient, World, WorldConfig, fetch_page; import sys\n"
+        "World.current().reset(WorldConfig(records=10)); fetch_page(0); BatchClient().submit()\n"
+        "print('airflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "RETRYLAB_WORLD": str(tmp_path / "w")})
+    assert out.stdout.strip() == "False", out.stderr[-1500:]

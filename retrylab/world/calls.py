@@ -8,6 +8,7 @@ the ledger and passes the named crash points of the fault plan.
 from __future__ import annotations
 
 import bisect
+import sys
 
 from retrylab import faults
 from retrylab.world.state import Caller, World, WorldError
@@ -21,6 +22,10 @@ class RunawayLoop(WorldError):
 
 def who() -> Caller:
     """The task instance try calling, or ``OUTSIDE_A_TASK`` from a notebook cell."""
+    if "airflow.sdk" not in sys.modules:
+        # No task runs in a process without Airflow; importing it here would configure
+        # Airflow before any sandbox is opened (a test of the world alone, say).
+        return OUTSIDE_A_TASK
     try:
         from airflow.sdk import get_current_context
 
