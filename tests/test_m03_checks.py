@@ -15,7 +15,7 @@ from tests.course_files import dag_source
 M03 = checks.module("03-resumable-jobs")
 # One kill while running, one while queued far longer than a retry takes even on a busy machine:
 # enough to tell mistakes apart.
-VERY_LONG_QUEUE = replace(LONG_QUEUE, job_pending_s=6.0, job_running_s=0.5)
+VERY_LONG_QUEUE = replace(LONG_QUEUE, job_pending_s=12.0, job_running_s=0.5)
 QUICK = Suite.of(WORLD, ["while_running"], kill=True, more=(Scenario(plan("while_pending", mode="kill"), VERY_LONG_QUEUE, "a long queue"),))
 
 
@@ -36,7 +36,8 @@ def test_the_naive_task_pays_twice_and_says_so(lab, dag_file):
     bad = verdict.failed("reconnects instead of resubmitting")
     assert len(bad) == 2
     assert "after a worker kill at while_running on try 1, try 2 submitted job-" in bad[0].symptom
-    assert "was RUNNING (billed $25.00 for 2 jobs)" in bad[0].symptom
+    # RUNNING, or SUCCEEDED when a busy machine started the retry late: either way it paid twice.
+    assert "(billed $25.00 for 2 jobs)" in bad[0].symptom
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,7 @@ def test_a_world_that_was_never_reset_says_so(tmp_path):
 
 def test_the_world_used_outside_airflow_never_imports_airflow(tmp_path):
     """Importing Airflow configures it; a test or a cell using the world alone must not do that first."""
+    import os
     import subprocess
     import sys
 
@@ -85,5 +86,5 @@ def test_the_world_used_outside_airflow_never_imports_airflow(tmp_path):
         "World.current().reset(WorldConfig(records=10)); fetch_page(0); BatchClient().submit()\n"
         "print('airflow' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "RETRYLAB_WORLD": str(tmp_path / "w")})
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "RETRYLAB_WORLD": str(tmp_path / "w")})
     assert out.stdout.strip() == "False", out.stderr[-1500:]

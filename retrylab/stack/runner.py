@@ -116,6 +116,8 @@ def main() -> None:
     os.environ["RETRYLAB_ALLOW_KILL"] = "1"  # only task processes (forked below) ever fire it
     _install_guards()
     server = _start_api_server()
+    global _API_SERVER_PID
+    _API_SERVER_PID = server.pid
     try:
         import airflow  # noqa: F401 - import while the API server starts
         from airflow.dag_processing.dagbag import DagBag
@@ -130,7 +132,8 @@ def main() -> None:
     _kill_descendants()  # stdin closed: the lab that started us is gone
 
 
-STUCK_AFTER = 60.0  # seconds dag.test() may go on after its run finished before this process gives up
+STUCK_AFTER = 15.0  # seconds dag.test() may go on after its run finished before its workers are stopped
+_API_SERVER_PID = 0
 
 
 def _run(dag_bag_cls, request: dict, answers) -> None:
@@ -140,8 +143,9 @@ def _run(dag_bag_cls, request: dict, answers) -> None:
     then still spends seconds in ``executor.end()`` waiting for the worker's
     supervisor to wind down, and the lab need not wait for that. A watcher
     thread does the DB polling (dag.test stays in the main thread, where
-    Airflow's signal-based timeouts work); if dag.test() has not returned a
-    minute after its run finished, the process exits and the lab starts a new one.
+    Airflow's signal-based timeouts work). If dag.test() has not returned 15 s
+    after its run finished, a task process outlived its timeout and keeps
+    executor.end() waiting: the watcher stops the executor's processes.
     """
     from airflow.sdk import timezone
 
@@ -169,6 +173,19 @@ def _run(dag_bag_cls, request: dict, answers) -> None:
     finally:
         done.set()
         watcher.join()
+
+
+def _stop_workers() -> None:
+    """Kill every process of the executor (workers, supervisors, tasks), never the API server."""
+    import psutil
+
+    keep = {_API_SERVER_PID}
+    with contextlib.suppress(psutil.Error):
+        keep |= {c.pid for c in psutil.Process(_API_SERVER_PID).children(recursive=True)}
+    for child in psutil.Process().children(recursive=True):
+        if child.pid not in keep:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
 
 
 class _Answer:
@@ -204,7 +221,10 @@ def _watch(dag_id: str, since, answer: _Answer, done: threading.Event) -> None:
                 answer.send({"run_id": row[0], "state": state})
                 finished_at = finished_at or time.monotonic()
                 if time.monotonic() - finished_at > STUCK_AFTER:
-                    _kill_descendants()
+                    # executor.end() waits for a task process that outlived its own timeout
+                    # (a learner's endless loop): stop the workers so dag.test() can return.
+                    _stop_workers()
+                    finished_at = time.monotonic()
     finally:
         settings.Session.remove()  # give this thread's connection back to the pool
 
