@@ -30,6 +30,9 @@ _PATTERNS = {
     "while_running": re.compile(r"while_running"),
     "job_done": re.compile(r"job_done"),
     "after_result": re.compile(r"after_result"),
+    # The landing table's points (module 04): a load is one transaction.
+    "before_load": re.compile(r"before_load"),
+    "after_commit": re.compile(r"after_commit"),
 }
 DESCRIPTIONS = {
     "between_pages": "after page {page} was loaded, before the next page is fetched",
@@ -40,11 +43,14 @@ DESCRIPTIONS = {
     "while_running": "at the first status check that finds the job RUNNING",
     "job_done": "at the first status check that finds the job finished",
     "after_result": "right after the job's result was read, before the task returned",
+    "before_load": "after the new records were fetched, before the warehouse load began",
+    "after_commit": "right after the warehouse load committed, before the watermark moved",
 }
 JOB_POINTS = ("after_submit", "while_pending", "while_running", "job_done", "after_result")
+LOAD_POINTS = ("before_load", "after_commit")
 NAMES_HELP = (
     "Use between_pages:K, mid_page:K:J or after_load:K (pages and records count from 1), "
-    "or one of the batch-job points " + ", ".join(JOB_POINTS) + "."
+    "one of the batch-job points " + ", ".join(JOB_POINTS) + ", or a landing-table point " + " or ".join(LOAD_POINTS) + "."
 )
 
 
@@ -78,7 +84,7 @@ class CrashPoint:
     def name(self) -> str:
         if self.kind == "mid_page":
             return f"mid_page:{self.page}:{self.record}"
-        if self.kind in JOB_POINTS:
+        if self.kind in JOB_POINTS + LOAD_POINTS:
             return self.kind
         return f"{self.kind}:{self.page}"
 

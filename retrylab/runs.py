@@ -152,6 +152,13 @@ class RunReport:
         jobs = {"batch jobs billed": len(self.jobs), "cost": f"${self.billed_cents / 100:,.2f}"} if self.jobs else {}
         if jobs and not any(e["event"] == "fetch" for e in self.events):
             return jobs
+        processed = Counter(e["record_id"] for e in self.events if e["event"] == "process")
+        if processed or any(e["event"] == "read" for e in self.events):
+            return {
+                "orders processed downstream": sum(processed.values()),
+                "distinct orders": len(processed),
+                "processed more than once": sum(1 for n in processed.values() if n > 1),
+            }
         return {
             "source records": len(self.source_ids),
             "rows written": loads,
@@ -198,6 +205,7 @@ class Lab:
         world: WorldConfig | None = None,
         time_limit: float = DEFAULT_TIME_LIMIT,
         kill: bool = False,
+        fresh: bool = True,
     ) -> RunReport:
         """Reset the world, run the DAG once with ``dag.test()``, return the report.
 
@@ -205,8 +213,10 @@ class Lab:
         for try 2) or a list of them; ``world`` the scenario (seed, sizes).
         ``kill=True`` runs the DAG in the worker stack, where a crash is a real
         SIGKILL of the task's process (``kill=False``: an exception in this process).
+        ``fresh=False`` keeps the warehouse and ledger of earlier runs (the next
+        day of a daily pipeline) and only applies ``world``'s clock and faults.
         """
-        return self._execute(*self._prepare(dag_file, dag_id, crash, world, kill), time_limit)
+        return self._execute(*self._prepare(dag_file, dag_id, crash, world, kill, fresh), time_limit)
 
     def start_run(
         self,
@@ -229,7 +239,7 @@ class Lab:
         pool.shutdown(wait=False)
         return future
 
-    def _prepare(self, dag_file, dag_id, crash, world, kill: bool):
+    def _prepare(self, dag_file, dag_id, crash, world, kill: bool, fresh: bool = True):
         config = world or WorldConfig()
         if crash is not None:
             specs = [crash] if isinstance(crash, (str, faults.Fault, dict)) else list(crash)
@@ -238,7 +248,10 @@ class Lab:
         _refuse_long_retry_delays(dag)
         os.environ[sandbox.WORLD_ENV] = str(self.box.world_for(config.environment))
         self.world = World.current()
-        self.world.reset(config)
+        if fresh:
+            self.world.reset(config)
+        else:
+            self.world.reconfigure(config)
         return dag, config, kill or any(f.mode == "kill" for f in config.faults)
 
     def _execute(self, dag, config: WorldConfig, in_worker_stack: bool, time_limit: float) -> RunReport:
@@ -418,6 +431,55 @@ class Lab:
                 }
                 for row in session.scalars(query)
             ]
+
+    def asset_state(self, asset_name: str) -> dict[str, Any]:
+        """What Airflow's ``asset_state_store`` holds for one asset (by its name), key by key."""
+        from airflow.models.asset import AssetModel
+        from airflow.models.asset_state_store import AssetStateStoreModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            rows = session.execute(
+                select(AssetStateStoreModel.key, AssetStateStoreModel.value)
+                .join(AssetModel, AssetModel.id == AssetStateStoreModel.asset_id)
+                .where(AssetModel.name == asset_name)
+                .order_by(AssetStateStoreModel.key)
+            ).all()
+        return {key: json.loads(value) for key, value in rows}
+
+    def asset_state_rows(self) -> list[dict]:
+        """Raw rows of Airflow's ``asset_state_store`` table: asset, key, value and who wrote it last."""
+        from airflow.models.asset import AssetModel
+        from airflow.models.asset_state_store import AssetStateStoreModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            rows = session.execute(
+                select(AssetModel.name, AssetStateStoreModel)
+                .join(AssetModel, AssetModel.id == AssetStateStoreModel.asset_id)
+                .order_by(AssetModel.name, AssetStateStoreModel.key)
+            ).all()
+            return [
+                {
+                    "asset": name,
+                    "key": row.key,
+                    "value": json.loads(row.value),
+                    "written_by": f"{row.last_updated_by_kind}: {row.last_updated_by_dag_id}.{row.last_updated_by_task_id}"
+                    + (f"[{row.last_updated_by_map_index}]" if (row.last_updated_by_map_index or -1) >= 0 else ""),
+                }
+                for name, row in rows
+            ]
+
+    def clear_asset_state(self) -> None:
+        """Delete every asset's state in this sandbox (a fresh deployment)."""
+        from airflow.models.asset_state_store import AssetStateStoreModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import delete
+
+        with create_session() as session:
+            session.execute(delete(AssetStateStoreModel))
 
     def variables(self) -> dict[str, str]:
         """Every Airflow Variable in this sandbox (what Variable.get would return), by key."""

@@ -204,10 +204,9 @@ def _jobs_panel(ax, report: RunReport, labels: list[str]) -> None:
     ax.set_title(f"Batch jobs submitted (billed: {len(report.jobs)})", fontsize=10)
 
 
-def png(report: RunReport) -> bytes:
+def png(fig) -> bytes:
     import matplotlib.pyplot as plt
 
-    fig = figure(report)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     plt.close(fig)
@@ -216,16 +215,20 @@ def png(report: RunReport) -> bytes:
 
 def show(report: RunReport) -> None:
     """In a notebook: the picture with alt text, then the table. Elsewhere: the table."""
+    display_figure(lambda: figure(report), alt_text(report), table(report), markdown(report))
+
+
+def display_figure(make_figure, alt: str, text: str, md: str) -> None:
+    """A picture with alt text and the same facts as a table; the table alone outside a notebook."""
     try:
         from IPython import get_ipython
         from IPython.display import HTML, Markdown, display
     except ImportError:
-        print(table(report))
+        get_ipython = None  # noqa: N806
+    if get_ipython is None or get_ipython() is None:
+        print(text)
         return
-    if get_ipython() is None:
-        print(table(report))
-        return
-    data = base64.b64encode(png(report)).decode()
-    alt = alt_text(report).replace('"', "&quot;")
+    data = base64.b64encode(png(make_figure())).decode()
+    alt = alt.replace('"', "&quot;")
     display(HTML(f'<img src="data:image/png;base64,{data}" alt="{alt}" title="{alt}"/>'))
-    display(Markdown(markdown(report)))
+    display(Markdown(md))

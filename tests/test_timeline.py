@@ -9,7 +9,7 @@ def test_timeline_table_alt_text_and_picture_agree(lab, dag_file, antipattern):
     assert "crash at between_pages:2" in table and "duplicate rows: 400" in table
     alt = timeline.alt_text(report)
     assert "try 1 failed" in alt and "try 2 success" in alt and "(400 records)" in alt
-    png = timeline.png(report)
+    png = timeline.png(timeline.figure(report))
     assert png.startswith(b"\x89PNG") and len(png) > 5000
     assert "| process_large_batch | 2 | success |" in timeline.markdown(report)
 

@@ -1,11 +1,17 @@
 """Per-module graders built on the crash-equivalence oracle."""
 
-from retrylab.checks import m00_orientation, m01_checkpoints, m02_global_variables, m03_resumable_jobs
+from retrylab.checks import (
+    m00_orientation,
+    m01_checkpoints,
+    m02_global_variables,
+    m03_resumable_jobs,
+    m04_asset_watermarks,
+)
 from retrylab.checks.module import ModuleSpec, Suite
 from retrylab.checks.results import CheckResult, Verdict
 
 MODULES: dict[str, ModuleSpec] = {
-    spec.id: spec for spec in (m00_orientation.SPEC, m01_checkpoints.SPEC, m02_global_variables.SPEC, m03_resumable_jobs.SPEC)
+    spec.id: spec for spec in (m00_orientation.SPEC, m01_checkpoints.SPEC, m02_global_variables.SPEC, m03_resumable_jobs.SPEC, m04_asset_watermarks.SPEC)
 }
 
 

@@ -34,6 +34,7 @@ class Scenario:
     world: WorldConfig | None = None
     note: str = ""
     name: str = ""  # a label that replaces the generated one (for a long fault plan)
+    run: int = 0  # in a series of daily runs (module 04), the run (from 1) whose producer crashes
 
     @classmethod
     def of(cls, spec: str | Sequence[str], *, kill: bool = False) -> Scenario:
@@ -45,6 +46,8 @@ class Scenario:
         if self.name:
             return self.name
         crashes = ", then ".join(f.label for f in self.faults)
+        if crashes and self.run:
+            crashes += f" of run {self.run}"
         parts = [p for p in (self.note, crashes) if p]
         return " and ".join(parts) if parts else CLEAN
 
@@ -64,6 +67,12 @@ class Matrix:
 
 
 _CACHE: dict[tuple, Matrix] = {}
+RunScenario = Callable[[Lab, Path, str, WorldConfig, Scenario], Any]
+
+
+def run_once(lab: Lab, path: Path, dag_id: str, world: WorldConfig, scenario: Scenario) -> RunReport:
+    """A scenario as one DAG run (modules 00-03)."""
+    return lab.run(path, dag_id=dag_id, world=scenario.world or world, crash=list(scenario.faults))
 
 
 def run_matrix(
@@ -75,17 +84,19 @@ def run_matrix(
     *,
     progress: bool = False,
     before: Callable[[], None] | None = None,
+    run: RunScenario = run_once,
 ) -> Matrix:
     """Run clean, then every scenario; reuse results for an unchanged file in this process.
 
-    ``before`` runs first (module 02 starts from a deployment without Variables).
+    ``before`` runs first (module 02 starts from a deployment without Variables);
+    ``run`` runs one scenario (module 04 runs a series of days per scenario).
     """
     path = Path(dag_file)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return Matrix(world, error=f"There is no DAG file at {path}. Run the cell that writes it first.")
-    key = (digest, dag_id, world, tuple(scenarios), before is not None)
+    key = (digest, dag_id, world, tuple(scenarios), before is not None, run)
     if key in _CACHE:
         return _CACHE[key]
     matrix = Matrix(world)
@@ -93,7 +104,7 @@ def run_matrix(
         before()
     bar = _progress(len(scenarios) + 1, enabled=progress)
     try:
-        matrix.clean = lab.run(path, dag_id=dag_id, world=world)
+        matrix.clean = run(lab, path, dag_id, world, Scenario(()))
         matrix.dag = lab.load_dag(path, dag_id)
         bar(CLEAN)
         if not matrix.clean.succeeded:
@@ -103,7 +114,7 @@ def run_matrix(
             )
             return matrix
         for scenario in scenarios:
-            report = lab.run(path, dag_id=dag_id, world=scenario.world or world, crash=list(scenario.faults))
+            report = run(lab, path, dag_id, world, scenario)
             matrix.runs.append((scenario, report))
             bar(scenario.label)
             timed_out = next((t.error for t in report.tries if t.error.startswith(TIMED_OUT)), "")

@@ -48,6 +48,7 @@ class ModuleSpec:
     suite: Suite
     checks: dict[str, Evaluator]
     hints: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    run: equivalence.RunScenario = equivalence.run_once  # how one scenario runs
 
     def grade(
         self,
@@ -72,6 +73,7 @@ class ModuleSpec:
             suite.scenarios,
             progress=progress,
             before=lab.clear_variables if suite.fresh_variables else None,
+            run=self.run,
         )
         if not matrix.error and matrix.clean is not None:
             tasks = {t.task_id for t in matrix.clean.tries}

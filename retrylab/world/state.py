@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS ledger (
 """
 
 
+SOURCES = ("orders", "landing")
+
+
 class Caller(NamedTuple):
     """Who called the world: a task instance's try (``task`` is ``task_id`` or ``task_id[map_index]``)."""
 
@@ -73,6 +76,8 @@ class WorldConfig:
     job_running_s: float = 0.8  # how long it then runs
     job_outcomes: tuple[str, ...] = ("SUCCEEDED",)  # outcome of the 1st, 2nd, ... job (the last repeats)
     job_cost_cents: int = 1250  # what the service bills per accepted job
+    source: str = "orders"  # "orders": the paginated source; "landing": late-arriving orders (module 04)
+    clock: str = ""  # the company's clock (ISO) while a run of the landing world goes on
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "job_outcomes", tuple(self.job_outcomes))
@@ -80,6 +85,17 @@ class WorldConfig:
             raise WorldError(f"job_outcomes must list SUCCEEDED or FAILED, got {self.job_outcomes!r}.")
         if min(self.job_pending_s, self.job_running_s) < 0:
             raise WorldError("job_pending_s and job_running_s cannot be negative.")
+        if self.source not in SOURCES:
+            raise WorldError(f"source must be one of {SOURCES}, got {self.source!r}.")
+        if self.source == "landing" and not self.clock:
+            raise WorldError("The landing world needs its clock set: WorldConfig(source='landing', clock='2025-03-02T00:05').")
+        if self.clock:
+            from datetime import datetime
+
+            try:  # one spelling, so clocks and landing times compare as text
+                object.__setattr__(self, "clock", datetime.fromisoformat(self.clock).isoformat(timespec="seconds"))
+            except (TypeError, ValueError):
+                raise WorldError(f"clock must be an ISO date and time like '2025-03-02T00:05', got {self.clock!r}.") from None
 
     @cached_property
     def crash_points(self) -> tuple[tuple[faults.Fault, faults.CrashPoint], ...]:
@@ -109,6 +125,8 @@ class WorldConfig:
             "job_running_s": self.job_running_s,
             "job_outcomes": list(self.job_outcomes),
             "job_cost_cents": self.job_cost_cents,
+            "source": self.source,
+            "clock": self.clock,
         }
 
     @classmethod
@@ -169,6 +187,11 @@ class World:
         self.root.mkdir(parents=True, exist_ok=True)
         for name in ("warehouse.db", "warehouse.db-wal", "warehouse.db-shm"):
             (self.root / name).unlink(missing_ok=True)
+        self.reconfigure(config)
+
+    def reconfigure(self, config: WorldConfig) -> None:
+        """Change the scenario (clock, fault plan) and keep the warehouse and ledger: the next day."""
+        self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.config_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(config.to_json(), indent=1))
         os.replace(tmp, self.config_file)
@@ -255,7 +278,10 @@ _CURRENT: World | None = None
 
 
 def served_records(config: WorldConfig) -> list[dict]:
-    """The slice of the order data a scenario's source serves (its seed picks where it starts)."""
+    """The records a scenario's source serves: a slice of the order data (its seed picks
+    where it starts), or in the landing world every order that has landed by the clock."""
+    if config.source == "landing":
+        return landed_by(config.clock)
     everything = _all_records()
     if not 1 <= config.records <= len(everything):
         raise WorldError(f"records must be between 1 and {len(everything)}, got {config.records}.")
@@ -273,3 +299,12 @@ def _all_records() -> list[dict]:
 
 
 _ALL: list[dict] | None = None
+_LANDING: list[dict] | None = None
+
+
+def landed_by(clock: str) -> list[dict]:
+    """Every order of the landing table visible at ``clock`` (ISO), in event order."""
+    global _LANDING
+    if _LANDING is None:
+        _LANDING = dataset.load_landing()
+    return [r for r in _LANDING if r["landed_at"] <= clock]

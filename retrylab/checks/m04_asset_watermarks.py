@@ -1,0 +1,148 @@
+"""Module 04: a producer keeps its watermark in asset state; the downstream processes every order once.
+
+Each scenario is a series of daily runs (``retrylab.daily``): the producer
+DAG, then the consumer DAG, on the company's clock, with the warehouse,
+Variables and asset state kept from day to day. The crash of a scenario hits
+one day's producer run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retrylab import daily
+from retrylab.checks import equivalence
+from retrylab.checks.equivalence import CLEAN, Matrix, Scenario
+from retrylab.checks.module import ModuleSpec, Suite
+from retrylab.checks.results import CheckResult
+from retrylab.daily import DailyReport
+from retrylab.faults import plan
+from retrylab.runs import Lab
+from retrylab.world.state import WorldConfig
+
+PRODUCER, CONSUMER, TASK = "orders_watermark", "orders_billing", "load_orders"
+DAYS = 4
+CRASH_RUN = 2  # the first run that starts from a watermark
+WORLD = daily.LANDING
+SUITE = Suite(
+    WORLD,
+    (
+        Scenario(plan("while_running")),
+        Scenario(plan("after_commit")),
+        Scenario(plan("after_commit"), run=1),
+        Scenario(plan("after_commit@1", "while_running@2"), run=4),
+    ),
+)
+
+
+def run_series(lab: Lab, path: Path, dag_id: str, world: WorldConfig, scenario: Scenario) -> DailyReport:
+    """One scenario: ``DAYS`` daily runs from the world's clock, the crash on its day's producer run."""
+    world = scenario.world or world
+    crashes = {scenario.run or CRASH_RUN: list(scenario.faults)} if scenario.faults else {}
+    return daily.run_days(lab, path, dag_id, CONSUMER, clocks=daily.schedule(world.clock, DAYS), crashes=crashes, world=world)
+
+
+def _problems(report: DailyReport, label: str, jobs: bool = True, clean: DailyReport | None = None) -> list[str]:
+    """What went wrong downstream; with ``clean``, only what the crash added to the clean run's trouble."""
+    problems = []
+    if not report.succeeded:
+        failed = next(r for r in report.runs if not r.succeeded)
+        problems.append(f"the {failed.dag_id} run of {_day_of(report, failed)} " + equivalence.run_failed_symptom(failed, label)[4:])
+    skipped = [i for i in report.skipped if clean is None or i not in set(clean.skipped)]
+    if skipped:
+        problems.append(
+            f"orders {daily.describe(report, skipped)} landed but were never processed downstream after {label} "
+            f"(order {report.late_example(skipped)})"
+        )
+    if report.processed_twice:
+        problems.append(f"orders {daily.describe(report, report.processed_twice)} were processed more than once downstream after {label}")
+    if report.duplicate_rows and not report.processed_twice:
+        problems.append(f"the warehouse holds {report.duplicate_rows} duplicate rows after {label}")
+    if jobs:
+        for day, job, earlier, then in report.needless_submissions():
+            problems.append(
+                f"on {day.label}, after {label}, {job.id} was submitted although {earlier.id} of the same run was {then}"
+            )
+    return problems
+
+
+def _day_of(report: DailyReport, run) -> str:
+    return next(d.label for d in report.days if run in (d.producer, d.consumer))
+
+
+def _clean(matrix: Matrix) -> list[CheckResult]:
+    report = matrix.clean
+    assert isinstance(report, DailyReport)
+    problems = _problems(report, CLEAN)
+    if report.succeeded and not sum(report.processed.values()):
+        problems.append(
+            f"the {CONSUMER} DAG processed no order at all: does it read the producer's watermark from the asset state "
+            "(the asset must be one of its inlets) and call process_order for each row?"
+        )
+    counts = {"skipped": len(report.skipped), "processed_twice": len(report.processed_twice), "jobs": len(report.jobs)}
+    return [CheckResult("every order once", CLEAN, not problems, "; ".join(problems), counts)]
+
+
+def _exactly_once(matrix: Matrix) -> list[CheckResult]:
+    out = []
+    for scenario, report in matrix.runs:
+        problems = _problems(report, scenario.label, jobs=False, clean=matrix.clean)
+        counts = {"skipped": len(report.skipped), "processed_twice": len(report.processed_twice)}
+        out.append(CheckResult("exactly once downstream", scenario.label, not problems, "; ".join(problems), counts))
+    return out
+
+
+def _one_job(matrix: Matrix) -> list[CheckResult]:
+    out = []
+    for scenario, report in matrix.runs:
+        needless = report.needless_submissions()
+        symptom = "; ".join(
+            f"on {day.label}, try {_try_of(day.producer, job.id)} submitted {job.id} although {earlier.id} was {then}"
+            for day, job, earlier, then in needless
+        )
+        out.append(CheckResult("one batch job per run", scenario.label, not needless, symptom, {"jobs": len(report.jobs)}))
+    return out
+
+
+def _try_of(report, job_id: str) -> int:
+    return next((t for t, ids in report.submits_by_try().items() if job_id in ids), 0)
+
+
+HINTS = {
+    "every order once": (
+        "Run the days yourself: `days = run_days(lab, FIX_FILE, 'orders_watermark', 'orders_billing'); days.show()`. "
+        "Red crosses are orders that landed but were never processed.",
+        "A watermark set to the clock (utcnow) after the load is later than the newest order the load saw: an order "
+        "that happened before that time but lands afterwards is behind the watermark forever.",
+        "Move the watermark to the highest event_time among the records you loaded (and only when you loaded some). "
+        "The downstream reads the watermark from asset_state_store and keeps its own progress under a key of its own.",
+    ),
+    "exactly once downstream": (
+        "Look at the day that crashed: `days.table()` shows its tries and rows written. Which rows did the retry write again?",
+        "A retry after a crash between the load and the watermark fetches the same window again. Appending it twice "
+        "duplicates rows, and the downstream bills them twice.",
+        "Make the load idempotent (merge_into_warehouse writes each order once, whatever the retry does) and move the "
+        "watermark only after the load has committed.",
+    ),
+    "one batch job per run": (
+        "Compare `days.days[1].producer.submits_by_try()` with a clean day: which try submitted the second job?",
+        "XCom is cleared at the start of every try, so the retry does not see the job id its first try pushed.",
+        "Keep the job id in task_state_store (it survives retries of the same task instance) and only submit when it holds none.",
+    ),
+}
+
+SPEC = ModuleSpec(
+    id="04-asset-watermarks",
+    title="Asset watermarks",
+    dag_id=PRODUCER,
+    task_id=TASK,
+    suite=SUITE,
+    checks={
+        "every order once": _clean,
+        "exactly once downstream": _exactly_once,
+        "one batch job per run": _one_job,
+    },
+    hints=HINTS,
+    run=run_series,
+)
+
