@@ -27,7 +27,7 @@ from typing import Any
 
 from retrylab import faults, sandbox, startup
 from retrylab.errors import LabError
-from retrylab.stack import WorkerStack
+from retrylab.stack import Deployment, WorkerStack
 from retrylab.world import batch
 from retrylab.world.state import World, WorldConfig
 
@@ -194,6 +194,7 @@ class Lab:
         self.world = World.current()
         self.world.reset(WorldConfig())  # usable from a cell before the first run
         self._stack: WorkerStack | None = None
+        self._deployment: Deployment | None = None
 
     # -- running ----------------------------------------------------------
     def run(
@@ -244,14 +245,14 @@ class Lab:
         if crash is not None:
             specs = [crash] if isinstance(crash, (str, faults.Fault, dict)) else list(crash)
             config = config.with_faults(*specs, mode="kill" if kill else None)
+        if self._deployment is not None:
+            raise LabError(
+                "A deployment (scheduler and all) is running in this sandbox; its scheduler would also schedule "
+                "this run's tasks. Leave the `with lab.deployment()` block first."
+            )
         dag = self.load_dag(dag_file, dag_id)
         _refuse_long_retry_delays(dag)
-        os.environ[sandbox.WORLD_ENV] = str(self.box.world_for(config.environment))
-        self.world = World.current()
-        if fresh:
-            self.world.reset(config)
-        else:
-            self.world.reconfigure(config)
+        self.use_world(config, fresh=fresh)
         return dag, config, kill or any(f.mode == "kill" for f in config.faults)
 
     def _execute(self, dag, config: WorldConfig, in_worker_stack: bool, time_limit: float) -> RunReport:
@@ -270,9 +271,41 @@ class Lab:
             report.state = state_note
         return report
 
+    def use_world(self, config: WorldConfig, *, fresh: bool = True) -> World:
+        """Make ``config`` the world of this process and of the workers it starts (``fresh``: empty warehouse)."""
+        os.environ[sandbox.WORLD_ENV] = str(self.box.world_for(config.environment))
+        self.world = World.current()
+        if fresh:
+            self.world.reset(config)
+        else:
+            self.world.reconfigure(config)
+        return self.world
+
+    @contextlib.contextmanager
+    def deployment(self) -> Iterator[Deployment]:
+        """Airflow as in production for the length of a ``with`` block: scheduler, DAG processor, API server.
+
+        DAGs in the DAGs folder start paused: unpause the ones to run
+        (``airflow.unpause("orders_watermark")``). Stopped, with every process
+        it started, when the block ends.
+        """
+        if self._stack is not None:
+            self._stack.close()  # a scheduler would also pick up the worker stack's runs
+            self._stack = None
+        deployment = Deployment(self.box)
+        self._deployment = deployment
+        try:
+            deployment.start()
+            yield deployment
+        finally:
+            deployment.close()
+            self._deployment = None
+
     @property
     def stack(self) -> WorkerStack:
         """The worker stack (API server + LocalExecutor) for kill-mode runs, started on first use."""
+        if self._deployment is not None:
+            raise LabError("A deployment is running in this sandbox; leave the `with lab.deployment()` block first.")
         if self._stack is None:
             self._stack = WorkerStack(self.box)
         return self._stack

@@ -88,3 +88,64 @@ def test_the_world_used_outside_airflow_never_imports_airflow(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "RETRYLAB_WORLD": str(tmp_path / "w")})
     assert out.stdout.strip() == "False", out.stderr[-1500:]
+
+
+def test_the_committed_landing_file_is_what_its_seeded_generator_makes():
+    assert dataset.LANDING_FILE.read_text() == dataset.generate_landing()
+
+
+@pytest.fixture
+def landing(world):
+    world.reset(WorldConfig(source="landing", clock="2025-03-02T00:05"))
+    return world
+
+
+def test_the_landing_table_shows_what_has_landed_by_the_clock(landing):
+    from retrylab.world import landing as source
+
+    night_one = source.fetch_since("2024-01-01")
+    assert night_one and all(r["event_time"] <= "2025-03-02T00:05:00" for r in night_one)
+    assert source.utcnow().isoformat() == "2025-03-02T00:05:00"
+    landing.reconfigure(WorldConfig(source="landing", clock="2025-03-03T00:05"))
+    later = source.fetch_since(night_one[-1]["event_time"])
+    assert later and later[0]["event_time"] > night_one[-1]["event_time"]
+    # A late order: it happened before night one's clock but landed after it.
+    late = [r for r in later if r["event_time"] <= "2025-03-02T00:05:00"]
+    assert late and not {r["id"] for r in late} & {r["id"] for r in night_one}
+
+
+def test_loads_append_or_merge_and_the_downstream_counts_each_bill(landing):
+    from retrylab.world import landing as source
+
+    records = source.fetch_since("2024-01-01")[:3]
+    source.load_to_warehouse(records)
+    source.load_to_warehouse(records)
+    assert landing.loaded_ids() == Counter({r["id"]: 2 for r in records})
+    rows = source.read_warehouse("2024-01-01", records[-1]["event_time"])
+    assert len(rows) == 6  # the downstream sees every duplicate row
+    source.merge_into_warehouse(records)
+    assert landing.loaded_ids() == Counter({r["id"]: 1 for r in records})
+    for row in rows[:2]:
+        source.process_order(row)
+    assert sum(1 for e in landing.ledger() if e["event"] == "process") == 2
+
+
+@pytest.mark.parametrize(
+    ("watermark", "error", "words"),
+    [(5, TypeError, "ISO date-time string"), ("yesterday", ValueError, "ISO date and time"), (None, TypeError, "got NoneType")],
+)
+def test_a_wrong_watermark_gets_a_clear_error(landing, watermark, error, words):
+    from retrylab.world import landing as source
+
+    with pytest.raises(error, match=words):
+        source.fetch_since(watermark)
+
+
+def test_the_landing_helpers_refuse_the_paginated_world(world):
+    from retrylab.world import WorldError
+    from retrylab.world import landing as source
+
+    with pytest.raises(WorldError, match="landing table of module 04"):
+        source.fetch_since("2024-01-01")
+    with pytest.raises(WorldError, match="needs its clock"):
+        WorldConfig(source="landing")

@@ -18,6 +18,7 @@ from typing import Any
 
 from retrylab import faults
 from retrylab.checks.results import CheckResult
+from retrylab.daily import DailyReport
 from retrylab.runs import TIMED_OUT, DagFileError, Lab, RunReport
 from retrylab.timeline import describe_ids
 from retrylab.world import batch
@@ -150,8 +151,14 @@ def _progress(total: int, *, enabled: bool) -> Callable[[str | None], None]:
 
 
 # -- comparisons shared by every module ---------------------------------------
-def run_failed_symptom(report: RunReport, label: str) -> str:
-    """Why the run failed, from the try whose error says most (one that points into the DAG file)."""
+def run_failed_symptom(report: RunReport | DailyReport, label: str) -> str:
+    """Why the run failed, from the try whose error says most (one that points into the DAG file).
+
+    Of a series of nights: why the first run that failed did, naming its DAG and night.
+    """
+    if isinstance(report, DailyReport):
+        night, failed = next((d.label, r) for d in report.days for r in (d.producer, d.consumer) if r and not r.succeeded)
+        return run_failed_symptom(failed, label).replace("the run", f"the {failed.dag_id} run of {night}", 1)
     failed = [t for t in report.tries if t.error]
     last = next((t for t in reversed(failed) if "(your DAG file" in t.error or "(it was in " in t.error), None)
     last = last or (failed[-1] if failed else None)

@@ -46,8 +46,7 @@ def _problems(report: DailyReport, label: str, jobs: bool = True, clean: DailyRe
     """What went wrong downstream; with ``clean``, only what the crash added to the clean run's trouble."""
     problems = []
     if not report.succeeded:
-        failed = next(r for r in report.runs if not r.succeeded)
-        problems.append(f"the {failed.dag_id} run of {_day_of(report, failed)} " + equivalence.run_failed_symptom(failed, label)[4:])
+        problems.append(equivalence.run_failed_symptom(report, label))
     skipped = [i for i in report.skipped if clean is None or i not in set(clean.skipped)]
     if skipped:
         problems.append(
@@ -64,10 +63,6 @@ def _problems(report: DailyReport, label: str, jobs: bool = True, clean: DailyRe
                 f"on {day.label}, after {label}, {job.id} was submitted although {earlier.id} of the same run was {then}"
             )
     return problems
-
-
-def _day_of(report: DailyReport, run) -> str:
-    return next(d.label for d in report.days if run in (d.producer, d.consumer))
 
 
 def _clean(matrix: Matrix) -> list[CheckResult]:
@@ -110,22 +105,22 @@ def _try_of(report, job_id: str) -> int:
 
 HINTS = {
     "every order once": (
-        "Run the days yourself: `days = run_days(lab, FIX_FILE, 'orders_watermark', 'orders_billing'); days.show()`. "
-        "Red crosses are orders that landed but were never processed.",
+        "Run the nights yourself: `run_days(lab, FIX, 'orders_watermark', 'orders_billing', clocks=NIGHTS, world=WORLD).show()`. "
+        "Red crosses are orders that landed but were never billed.",
         "A watermark set to the clock (utcnow) after the load is later than the newest order the load saw: an order "
         "that happened before that time but lands afterwards is behind the watermark forever.",
         "Move the watermark to the highest event_time among the records you loaded (and only when you loaded some). "
         "The downstream reads the watermark from asset_state_store and keeps its own progress under a key of its own.",
     ),
     "exactly once downstream": (
-        "Look at the day that crashed: `days.table()` shows its tries and rows written. Which rows did the retry write again?",
+        "Look at the night that crashed in `fixed_week.show()`: its tries and rows written. Which rows did the retry write again?",
         "A retry after a crash between the load and the watermark fetches the same window again. Appending it twice "
         "duplicates rows, and the downstream bills them twice.",
         "Make the load idempotent (merge_into_warehouse writes each order once, whatever the retry does) and move the "
         "watermark only after the load has committed.",
     ),
     "one batch job per run": (
-        "Compare `days.days[1].producer.submits_by_try()` with a clean day: which try submitted the second job?",
+        "Compare `fixed_week.days[1].producer.submits_by_try()` with a clean night: which try submitted the second job?",
         "XCom is cleared at the start of every try, so the retry does not see the job id its first try pushed.",
         "Keep the job id in task_state_store (it survives retries of the same task instance) and only submit when it holds none.",
     ),

@@ -67,6 +67,9 @@ def _die_with_parent() -> None:
 class WorkerStack:
     """The API server and the executor-backed runner for one sandbox."""
 
+    command: tuple[str, ...] = ("-m", "retrylab.stack.runner")
+    log_name = "worker-stack.log"
+
     def __init__(self, box: sandbox.Sandbox) -> None:
         self.box = box
         self.port = 0
@@ -76,7 +79,7 @@ class WorkerStack:
 
     @property
     def log_file(self) -> Path:
-        return self.box.root / "worker-stack.log"
+        return self.box.root / self.log_name
 
     def log_lines(self) -> list[str]:
         """The stack's log (API server, executor, task processes) without colour codes."""
@@ -103,6 +106,10 @@ class WorkerStack:
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__API__BASE_URL": self.api_url,
+            # The task supervisor checks for its task's exit between heartbeats: when the task's sockets close
+            # a moment before the process is reaped, it sleeps a whole interval (5 s by default) before noticing,
+            # and the executor waits with it. One second keeps back-to-back runs quick.
+            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
             "PYTHONUNBUFFERED": "1",
             "NO_COLOR": "1",  # plain log lines, so they can be searched
         }
@@ -116,7 +123,7 @@ class WorkerStack:
         self.port = free_port()
         log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "retrylab.stack.runner"],
+            [sys.executable, *self.command],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -215,6 +222,98 @@ class WorkerStack:
         for stream in (proc.stdin, proc.stdout):
             with contextlib.suppress(OSError):
                 stream and stream.close()
+
+
+class Deployment(WorkerStack):
+    """Airflow as it runs in production: API server, scheduler, DAG processor, LocalExecutor.
+
+    The scheduler schedules what the DAG processor finds in the sandbox's DAGs
+    folder; DAGs start paused, so only the DAGs a lesson unpauses run. Never
+    alongside ``dag.test()`` runs in the same sandbox: the scheduler would
+    schedule their task instances too (the lab refuses that).
+    """
+
+    command = ("-m", "retrylab.stack.runner", "--deployment")
+    log_name = "deployment.log"
+
+    def env(self) -> dict[str, str]:
+        return super().env() | {
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "2",  # see new and changed DAG files within seconds
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "2",
+            "AIRFLOW__SCHEDULER__PARSING_CLEANUP_INTERVAL": "2",  # how often orphaned assets are swept
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+        }
+
+    def run(self, *args: Any, **kwargs: Any) -> StackRun:
+        raise StackError("A deployment runs what its scheduler schedules: unpause or trigger a DAG instead.")
+
+    def dag(self, dag_id: str, timeout: float = 60.0) -> dict[str, Any]:
+        """The DAG as the API server knows it, once the DAG processor has parsed its file."""
+        return self._poll(lambda: _ok_json(self.rest("GET", f"/dags/{dag_id}")), timeout, f"the DAG {dag_id!r} to be parsed")
+
+    def unpause(self, dag_id: str) -> dict[str, Any]:
+        """Unpause as an operator would (PATCH /dags/{dag_id}); the scheduler takes it from there."""
+        self.dag(dag_id)
+        reply = self.rest("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+        reply.raise_for_status()
+        return reply.json()
+
+    def trigger(self, dag_id: str) -> str:
+        """Trigger a run (POST /dags/{dag_id}/dagRuns); returns its run_id."""
+        from datetime import datetime, timezone
+
+        reply = self.rest("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": datetime.now(timezone.utc).isoformat()})
+        reply.raise_for_status()
+        return reply.json()["dag_run_id"]
+
+    def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
+        reply = self.rest("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "id"})
+        reply.raise_for_status()
+        return reply.json()["dag_runs"]
+
+    def start(self) -> float:
+        from datetime import datetime, timezone
+
+        if not self.running:
+            self.started_at = datetime.now(timezone.utc).isoformat()
+        return super().start()
+
+    def wait_for_run(self, dag_id: str, *, triggered_by: dict[str, Any] | None = None, timeout: float = 90.0) -> dict[str, Any]:
+        """The first run this deployment queued for ``dag_id`` once it finished, as the REST API shows it.
+
+        With ``triggered_by`` (a producer's run), the first asset-triggered run that consumed that run's asset
+        event; its ``asset_events`` are added to the answer.
+        """
+
+        def finished() -> dict[str, Any] | None:
+            for run in self.dag_runs(dag_id):
+                if (run.get("queued_at") or "") < self.started_at or run["state"] not in ("success", "failed"):
+                    continue
+                if triggered_by is None:
+                    return run
+                reply = self.rest("GET", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}/upstreamAssetEvents")
+                events = reply.json().get("asset_events", []) if reply.status_code == 200 else []
+                if any(e.get("source_run_id") == triggered_by["dag_run_id"] for e in events):
+                    return run | {"asset_events": events}
+            return None
+
+        what = f"a run of {dag_id!r}" + (f" triggered by {triggered_by['dag_run_id']}" if triggered_by else "")
+        return self._poll(finished, timeout, what + " to finish")
+
+    def _poll(self, probe, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running:
+                raise StackError(f"The deployment stopped while waiting for {what}. See {self.log_file}.")
+            found = probe()
+            if found:
+                return found
+            time.sleep(0.5)
+        raise StackError(f"Waited {timeout:.0f} s for {what}. See {self.log_file}.")
+
+
+def _ok_json(reply) -> dict[str, Any] | None:
+    return reply.json() if reply.status_code == 200 else None
 
 
 _LIVE: set[WorkerStack] = set()

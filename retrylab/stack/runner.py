@@ -1,5 +1,8 @@
 """The worker stack's supervisor process: API server child + ``dag.test(use_executor=True)``.
 
+With ``--deployment`` it starts a scheduler and a DAG processor as well and
+runs nothing itself: Airflow schedules what it finds in the DAGs folder.
+
 Protocol: one JSON object per line. It answers ``{"ready": true}`` once the
 API server is healthy, then reads requests ``{"dag_file", "dag_id",
 "time_limit"}`` from stdin and answers ``{"run_id", "state"}`` or
@@ -44,15 +47,18 @@ def _api_server_child() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
-def _start_api_server() -> subprocess.Popen:
-    port = os.environ["AIRFLOW__API__PORT"]
+def _start_airflow(*command: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port", port],
+        [sys.executable, "-m", "airflow", *command],
         stdin=subprocess.DEVNULL,
         stdout=sys.stderr,
         stderr=sys.stderr,
         preexec_fn=_api_server_child,
     )
+
+
+def _start_api_server() -> subprocess.Popen:
+    return _start_airflow("api-server", "--host", "127.0.0.1", "--port", os.environ["AIRFLOW__API__PORT"])
 
 
 def _wait_healthy(server: subprocess.Popen, timeout: float = 80.0) -> None:
@@ -85,6 +91,11 @@ def _install_guards() -> None:
         from retrylab.world.state import World
 
         limit = timedelta(seconds=float(os.environ.get("RETRYLAB_TIME_LIMIT", "10")))
+        if not hasattr(task, "execute"):  # a mapped task: each mapped instance gets the time limit
+            timeout = task.partial_kwargs.get("execution_timeout")
+            if timeout is None or timeout > limit:
+                task.partial_kwargs["execution_timeout"] = limit
+            return
         if task.execution_timeout is None or task.execution_timeout > limit:
             task.execution_timeout = limit
         # Not an on_failure/on_retry callback: for a task with callbacks, dag.test's executor
@@ -106,7 +117,8 @@ def _install_guards() -> None:
     sys.modules["airflow_local_settings"] = module
 
 
-def main() -> None:
+def main(deployment: bool = False) -> None:
+    """``deployment``: also start ``airflow scheduler`` and ``airflow dag-processor`` and run no DAG itself."""
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # Airflow and the task logs print to stdout: send them to the log
     signal.signal(signal.SIGTERM, _kill_descendants)
@@ -126,9 +138,13 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the lab, which explains it
         answers.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
         _kill_descendants()
+    if deployment:
+        _start_airflow("dag-processor")
+        _start_airflow("scheduler")
     answers.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
-        _run(DagBag, json.loads(line), answers)
+        if not deployment:
+            _run(DagBag, json.loads(line), answers)
     _kill_descendants()  # stdin closed: the lab that started us is gone
 
 
@@ -230,4 +246,4 @@ def _watch(dag_id: str, since, answer: _Answer, done: threading.Event) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(deployment="--deployment" in sys.argv)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import sys
+import time
 
 from retrylab import faults
 from retrylab.world.state import Caller, World, WorldError
@@ -115,3 +116,23 @@ def note(name: str, value: object) -> None:
     a log line.
     """
     World.current().record_event(who(), "note", detail=f"{name}={value!r}")
+
+
+def rendezvous(name: str, parties: int, timeout: float = 8.0) -> None:
+    """Wait here until ``parties`` tasks of this DAG run have arrived (a barrier).
+
+    Why: a race between two tasks happens on a busy cluster by chance; a lesson
+    needs it every time. Both tasks do their read, meet here, then write.
+    """
+    world = World.current()
+    caller = who()
+    world.record_event(caller, "arrive", detail=name)
+    deadline = time.monotonic() + timeout
+    while (
+        arrived := world.db.execute(
+            "SELECT COUNT(*) FROM ledger WHERE run_id=? AND event='arrive' AND detail=?", (caller[0], name)
+        ).fetchone()[0]
+    ) < parties:
+        if time.monotonic() > deadline:
+            raise WorldError(f"only {arrived} of {parties} tasks reached {name!r} within {timeout:.0f} s: do they run in parallel?")
+        time.sleep(0.05)
