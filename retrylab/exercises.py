@@ -88,3 +88,52 @@ class Exercise:
             suite = replace(self.spec.suite, world=world)
         verdict = self.spec.grade(self.lab, self.dag_file, suite=suite, only=[check])
         verdict.assert_passed(check)
+
+
+class OperationsExercise:
+    """Module 05's operations exercise: the same ``check``/``hint``/``grade`` faces, for code instead of a DAG."""
+
+    def __init__(self, lab: Lab, clear_all_map_indices, settings) -> None:
+        from retrylab.checks import m05_mapped_operations as m05
+
+        self.lab = lab
+        self.checks = {
+            "clears every map index": lambda: m05.check_reset(lab, clear_all_map_indices),
+            "settings do what the team asked": lambda: m05.check_settings(lab, settings),
+        }
+        self.hints = m05.OPERATIONS_HINTS
+        self._hint_level: dict[str, int] = {}
+        self.last: Verdict | None = None
+
+    def _verdict(self, only: Sequence[str] = ()) -> Verdict:
+        results = [r for name, run in self.checks.items() if not only or name in only for r in run()]
+        return Verdict("05-mapped-and-operations", "operations", results)
+
+    def check(self) -> None:
+        """Run both checks against real runs and the API server; say what broke."""
+        try:
+            self.last = self._verdict()
+        except Exception as exc:  # the self-check must explain, never crash the notebook
+            print(f"The check could not run: {type(exc).__name__}: {exc}")
+            return
+        print("Both operations checks pass." if self.last.passed else self.last.summary())
+        if not self.last.passed:
+            print("\nStuck? `ops.hint()` gives a hint for the first failing check; call it again for a stronger one.")
+
+    def hint(self) -> None:
+        verdict = self.last or self._verdict()
+        failing = [r.check for r in verdict.results if not r.passed]
+        if not failing:
+            print("Every check passes; no hint needed.")
+            return
+        name = failing[0]
+        hints = self.hints[name]
+        level = min(self._hint_level.get(name, 0) + 1, len(hints))
+        self._hint_level[name] = level
+        print(f"Hint {level}/{len(hints)} for '{name}': {hints[level - 1]}")
+
+    def grade(self, check: str) -> None:
+        """For test cells: raise AssertionError with the symptom unless ``check`` passes."""
+        if check not in self.checks:
+            raise ValueError(f"No operations check {check!r}; there are {list(self.checks)}.")
+        self._verdict([check]).assert_passed(check)

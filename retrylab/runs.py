@@ -443,6 +443,12 @@ class Lab:
 
         return Exercise(self, module, dag_file)
 
+    def operations_exercise(self, clear_all_map_indices: Any, settings: Any):
+        """Module 05's operations exercise: a REST clear of every map index, and ``[state_store]`` settings."""
+        from retrylab.exercises import OperationsExercise
+
+        return OperationsExercise(self, clear_all_map_indices, settings)
+
     def task_state_rows(self, dag_id: str | None = None) -> list[dict]:
         """Raw rows of Airflow's ``task_state_store`` table (key, value, expiry) in this sandbox."""
         from airflow.models.task_state_store import TaskStateStoreModel
@@ -456,6 +462,7 @@ class Lab:
             return [
                 {
                     "dag_id": row.dag_id,
+                    "run_id": row.run_id,
                     "task_id": row.task_id,
                     "map_index": row.map_index,
                     "key": row.key,
@@ -543,7 +550,8 @@ class Lab:
         """Change Airflow settings for a block: ``settings(state_store__clear_on_success=True)``.
 
         Airflow reads ``AIRFLOW__SECTION__KEY`` environment variables on every
-        lookup, so this is the same switch an operator flips in production.
+        lookup, so this is the same switch an operator flips in production. The
+        worker stack restarts on its next use when its settings differ.
         """
         names = {f"AIRFLOW__{k.upper()}": str(v) for k, v in values.items()}
         old = {k: os.environ.get(k) for k in names}

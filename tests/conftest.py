@@ -47,3 +47,32 @@ def pytest_configure(config):
     os.environ.setdefault("RETRYLAB_CACHE", str(Path(__file__).resolve().parents[1] / ".retrylab-cache"))
     # Subprocesses (nbgrader, its `alembic`, jupyter, uv) come from the environment running the tests.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+# Files that take minutes (each executes whole notebooks), longest first. pytest-xdist hands out
+# whole files (--dist loadfile) in collection order: starting the longest first keeps both workers
+# busy to the end instead of leaving one long file running alone.
+LONGEST_FIRST = (
+    "test_roundtrip_03.py",
+    "test_roundtrip_04.py",
+    "test_roundtrip_05.py",
+    "test_notebooks.py",
+    "03-resumable-jobs.ipynb",
+    "test_notebooks_resumable.py",
+    "test_roundtrip_02.py",
+    "test_m03_checks.py",
+    "test_roundtrip_00.py",
+    "test_roundtrip_01.py",
+    "test_m02_checks.py",
+    "02-global-variables.ipynb",
+    "04-asset-watermarks.ipynb",
+    "05-mapped-and-operations.ipynb",
+    "test_notebooks_watermarks.py",
+    "test_m04_checks.py",
+    "test_m05_checks.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).name, len(rank)))

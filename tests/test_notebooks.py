@@ -8,6 +8,7 @@ RUNS = [
     ("00-orientation", {"SEED": 3, "CRASH": "mid_page:1:75"}),
     ("01-checkpoints", {"SEED": 11, "CRASH": "mid_page:2:17"}),
     ("02-global-variables", {"PROD_SEED": 13, "STAGING_SEED": 4}),  # staging's ids below prod's
+    ("05-mapped-and-operations", {"SEED": 13, "CRASH": "mid_page:3:5"}),
 ]
 
 

@@ -6,12 +6,13 @@ from retrylab.checks import (
     m02_global_variables,
     m03_resumable_jobs,
     m04_asset_watermarks,
+    m05_mapped_operations,
 )
 from retrylab.checks.module import ModuleSpec, Suite
 from retrylab.checks.results import CheckResult, Verdict
 
 MODULES: dict[str, ModuleSpec] = {
-    spec.id: spec for spec in (m00_orientation.SPEC, m01_checkpoints.SPEC, m02_global_variables.SPEC, m03_resumable_jobs.SPEC, m04_asset_watermarks.SPEC)
+    spec.id: spec for spec in (m00_orientation.SPEC, m01_checkpoints.SPEC, m02_global_variables.SPEC, m03_resumable_jobs.SPEC, m04_asset_watermarks.SPEC, m05_mapped_operations.SPEC)
 }
 
 

@@ -54,6 +54,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _airflow_settings() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("AIRFLOW__")}
+
+
 def _die_with_parent() -> None:
     """In the child before exec: on Linux, get SIGTERM (and clean up) when the kernel dies."""
     os.setsid()
@@ -76,6 +80,7 @@ class WorkerStack:
         self.startup_seconds = 0.0
         self._proc: subprocess.Popen[str] | None = None
         self._token: str | None = None
+        self._settings: dict[str, str] = {}
 
     @property
     def log_file(self) -> Path:
@@ -115,10 +120,15 @@ class WorkerStack:
         }
 
     def start(self) -> float:
-        """Start (or keep) the stack; returns the seconds start-up took."""
-        if self.running:
+        """Start (or keep) the stack; returns the seconds start-up took.
+
+        A stack started under other Airflow settings (``lab.settings(...)``) is
+        restarted: its processes read their settings when they started.
+        """
+        if self.running and self._settings == _airflow_settings():
             return self.startup_seconds
         self.close()
+        self._settings = _airflow_settings()
         started = time.monotonic()
         self.port = free_port()
         log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
@@ -274,7 +284,7 @@ class Deployment(WorkerStack):
     def start(self) -> float:
         from datetime import datetime, timezone
 
-        if not self.running:
+        if not (self.running and self._settings == _airflow_settings()):
             self.started_at = datetime.now(timezone.utc).isoformat()
         return super().start()
 

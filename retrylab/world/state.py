@@ -246,6 +246,11 @@ class World:
         """How often ``event`` happened in this scenario (``who=None``) or in one try."""
         if who is None:
             (count,) = self.db.execute("SELECT COUNT(*) FROM ledger WHERE event=?", (event,)).fetchone()
+        elif len(who) > 2 and who[2]:  # one task instance's try (a mapped task's indices count apart)
+            (count,) = self.db.execute(
+                "SELECT COUNT(*) FROM ledger WHERE run_id=? AND try_number=? AND task=? AND event=?",
+                (who[0], who[1], who[2], event),
+            ).fetchone()
         else:
             (count,) = self.db.execute(
                 "SELECT COUNT(*) FROM ledger WHERE run_id=? AND try_number=? AND event=?", (who[0], who[1], event)
