@@ -98,10 +98,18 @@ def naive_cold_start(tmp: Path) -> float:
     return migrate + timed([sys.executable, "-c", script], env=env)
 
 
+def run_json(script: str):
+    """Run ``script`` in a fresh Python and return the JSON it printed last."""
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, cwd=COURSE)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def warm_matrix(tmp: Path, repeat: int) -> list[float]:
     fix = tmp / "checkpoint_fix.py"
     fix.write_text(dag_source("01-checkpoints", "checkpoint_fix.py"))
-    script = textwrap.dedent(
+    return run_json(
         f"""
         import json, time
         import retrylab
@@ -119,17 +127,13 @@ def warm_matrix(tmp: Path, repeat: int) -> list[float]:
         print(json.dumps(times))
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=COURSE)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def worker_stack(tmp: Path, repeat: int) -> dict[str, list[float]]:
     """Start-up of the kill-mode stack, then kill-mode scenarios of module 03's fix (jobs of 1.1 s)."""
     fix = tmp / "resumable_fix.py"
     fix.write_text(dag_source("03-resumable-jobs", "resumable_fix.py"))
-    script = textwrap.dedent(
+    return run_json(
         f"""
         import json, time
         import retrylab
@@ -144,16 +148,12 @@ def worker_stack(tmp: Path, repeat: int) -> dict[str, list[float]]:
         print(json.dumps({{"startup": [startup], "scenario": runs}}))
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=COURSE)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def watermarks(tmp: Path, repeat: int) -> dict[str, list[float]]:
     fix = tmp / "orders_watermark.py"
     fix.write_text(dag_source("04-asset-watermarks", "orders_watermark.py"))
-    script = textwrap.dedent(
+    return run_json(
         f"""
         import json, shutil, time
         import retrylab
@@ -182,10 +182,6 @@ def watermarks(tmp: Path, repeat: int) -> dict[str, list[float]]:
         print(json.dumps({{"grade": grades, "deployment": [deployed]}}))
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=COURSE)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def kernel_peak_memory(tmp: Path) -> float:

@@ -6,10 +6,11 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from tests.course_files import COURSE, notebook
 
@@ -21,15 +22,18 @@ class Graded:
     root: Path
     assignment: str
     scores: dict[str, dict[str, float]]
+    roots: dict[str, Path] = field(default_factory=dict)  # a course folder per student (grade_apart)
 
     def total(self, student: str) -> float:
         return sum(self.scores[student].values())
 
     def feedback(self, student: str) -> str:
-        return (self.root / "feedback" / student / self.assignment / f"{self.assignment}.html").read_text()
+        root = self.roots.get(student, self.root)
+        return (root / "feedback" / student / self.assignment / f"{self.assignment}.html").read_text()
 
     def autograded(self, student: str) -> nbformat.NotebookNode:
-        path = self.root / "autograded" / student / self.assignment / f"{self.assignment}.ipynb"
+        root = self.roots.get(student, self.root)
+        path = root / "autograded" / student / self.assignment / f"{self.assignment}.ipynb"
         return nbformat.read(path, as_version=4)
 
 
@@ -63,6 +67,7 @@ def nbgrader(root: Path, *args: str, extra: tuple[str, ...] = ()) -> subprocess.
 
 def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[str, ...] = ()) -> Graded:
     """Release the assignment, hand in one edited copy per student, autograde, make feedback."""
+    root.mkdir(parents=True, exist_ok=True)
     nbgrader(root, "generate_assignment", assignment, "--force")
     release = nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     answers = solutions_by_id(assignment)
@@ -82,6 +87,27 @@ def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[s
             submission = gradebook.find_submission(assignment, student)
             scores[student] = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
     return Graded(root, assignment, scores)
+
+
+def grade_apart(root: Path, assignment: str, students: dict[str, Edit]) -> Graded:
+    """Like ``grade``, each student in a course folder of its own, at the same time.
+
+    Autograding a notebook that waits on workers, jobs and a scheduler leaves the CPU idle
+    much of the time; two students side by side take little longer than one.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(students)) as pool:
+        done = {
+            student: pool.submit(grade, root / student, assignment, {student: edit}) for student, edit in students.items()
+        }
+    results = {student: future.result() for student, future in done.items()}
+    return Graded(
+        root,
+        assignment,
+        {student: graded.scores[student] for student, graded in results.items()},
+        roots={student: graded.root for student, graded in results.items()},
+    )
 
 
 # -- edits a learner might make ------------------------------------------------
@@ -116,3 +142,26 @@ def edit_tests_to_pass(nb, answers) -> None:
     for cell in nb.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
             cell.source = "pass"
+
+
+def solution_and_blank(assignment: str, total: float):
+    """The round trip of a module whose notebook runs for minutes: two students, two tests.
+
+    The solution scores ``total``; the untouched notebook scores 0 and its feedback says the
+    exercise is not done. (Wrong answers are graded in the module's checker tests instead: each
+    autograde here runs the whole notebook.) Use as
+    ``graded, test_full_marks, test_untouched_scores_zero = solution_and_blank(...)``.
+    """
+
+    @pytest.fixture(scope="module")
+    def graded(tmp_path_factory) -> Graded:
+        return grade_apart(tmp_path_factory.mktemp(f"nbgrader{assignment[:2]}"), assignment, {"solution": solved, "blank": untouched})
+
+    def test_full_marks(graded: Graded) -> None:
+        assert graded.total("solution") == total
+
+    def test_untouched_scores_zero(graded: Graded) -> None:
+        assert graded.total("blank") == 0
+        assert "not done yet" in graded.feedback("blank")
+
+    return graded, test_full_marks, test_untouched_scores_zero

@@ -187,6 +187,18 @@ def exactly_once(
     return CheckResult("exactly once", label, not problems, "; ".join(problems), counts)
 
 
+def clean_run_loads_everything_once(matrix: Matrix) -> list[CheckResult]:
+    """The check "clean run": without any crash, every source record is loaded exactly once."""
+    assert matrix.clean is not None
+    result = exactly_once(CLEAN, matrix.clean)
+    return [CheckResult("clean run", CLEAN, result.passed, result.symptom, result.counts)]
+
+
+def exactly_once_after_each_crash(matrix: Matrix) -> list[CheckResult]:
+    """The check "exactly once": after every crash scenario the warehouse holds what the clean run left."""
+    return [exactly_once(s.label, r, matrix.clean) for s, r in matrix.runs]
+
+
 def same_return_value(label: str, report: RunReport, clean: RunReport) -> CheckResult:
     got, want = report.return_value(), clean.return_value()
     ok = report.succeeded and got == want

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retrylab.checks import equivalence
-from retrylab.checks.equivalence import CLEAN, Matrix
+from retrylab.checks.equivalence import Matrix
 from retrylab.checks.module import ModuleSpec, Suite
 from retrylab.checks.results import CheckResult
 from retrylab.runs import RunReport
@@ -23,16 +23,6 @@ PUBLIC_CRASHES = (
     ("mid_page:3:399@1", "between_pages:5@2"),
 )
 SUITE = Suite.of(WorldConfig(seed=7, records=2400, page_size=400), PUBLIC_CRASHES)
-
-
-def _clean(matrix: Matrix) -> list[CheckResult]:
-    assert matrix.clean is not None
-    result = equivalence.exactly_once(CLEAN, matrix.clean)
-    return [CheckResult("clean run", CLEAN, result.passed, result.symptom, result.counts)]
-
-
-def _exactly_once(matrix: Matrix) -> list[CheckResult]:
-    return [equivalence.exactly_once(s.label, r, matrix.clean) for s, r in matrix.runs]
 
 
 def _return_value(matrix: Matrix) -> list[CheckResult]:
@@ -114,9 +104,9 @@ SPEC = ModuleSpec(
     task_id="process_large_batch",
     suite=SUITE,
     checks={
-        "clean run": _clean,
+        "clean run": equivalence.clean_run_loads_everything_once,
         "resumes from checkpoint": _resumes,
-        "exactly once": _exactly_once,
+        "exactly once": equivalence.exactly_once_after_each_crash,
         "same return value": _return_value,
     },
     hints=HINTS,

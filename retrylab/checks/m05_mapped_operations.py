@@ -29,16 +29,6 @@ SUITE = Suite.of(
 )
 
 
-def _clean(matrix: Matrix) -> list[CheckResult]:
-    assert matrix.clean is not None
-    result = equivalence.exactly_once(CLEAN, matrix.clean)
-    return [CheckResult("clean run", CLEAN, result.passed, result.symptom, result.counts)]
-
-
-def _exactly_once(matrix: Matrix) -> list[CheckResult]:
-    return [equivalence.exactly_once(s.label, r, matrix.clean) for s, r in matrix.runs]
-
-
 def _own_state(matrix: Matrix) -> list[CheckResult]:
     """Every map index keeps a checkpoint of its own in task_state_store."""
     out = []
@@ -81,7 +71,7 @@ SPEC = ModuleSpec(
     dag_id="sharded_ingest",
     task_id="load_shard",
     suite=SUITE,
-    checks={"clean run": _clean, "state per map index": _own_state, "exactly once": _exactly_once},
+    checks={"clean run": equivalence.clean_run_loads_everything_once, "state per map index": _own_state, "exactly once": equivalence.exactly_once_after_each_crash},
     hints=HINTS,
 )
 
