@@ -33,7 +33,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
-	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions
+	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions
 
 notebooks: $(STAMP)
 	$(PY) -m retrylab.course

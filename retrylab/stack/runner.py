@@ -90,7 +90,7 @@ def _install_guards() -> None:
         from retrylab.runs import _error_recorder
         from retrylab.world.state import World
 
-        limit = timedelta(seconds=float(os.environ.get("RETRYLAB_TIME_LIMIT", "10")))
+        limit = timedelta(seconds=float(os.environ.get("RETRYLAB_TIME_LIMIT", "20")))
         if not hasattr(task, "execute"):  # a mapped task: each mapped instance gets the time limit
             timeout = task.partial_kwargs.get("execution_timeout")
             if timeout is None or timeout > limit:
