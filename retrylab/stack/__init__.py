@@ -276,10 +276,11 @@ class Deployment(WorkerStack):
         reply.raise_for_status()
         return reply.json()["dag_run_id"]
 
-    def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
-        reply = self.rest("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "id"})
+    def dag_runs(self, dag_id: str, newest: int = 50) -> list[dict[str, Any]]:
+        """The ``newest`` runs of ``dag_id``, oldest first (the API pages its answers: ask newest first)."""
+        reply = self.rest("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-id", "limit": newest})
         reply.raise_for_status()
-        return reply.json()["dag_runs"]
+        return reply.json()["dag_runs"][::-1]
 
     def start(self) -> float:
         from datetime import datetime, timezone
