@@ -317,6 +317,7 @@ class Lab:
         if done.timed_out:
             # The stack was stopped mid-run; the run's last state in the DB tells what happened.
             from airflow.models.dagrun import DagRun
+            from airflow.models.taskinstance import TaskInstance
             from airflow.utils.session import create_session
             from sqlalchemy import select
 
@@ -324,7 +325,11 @@ class Lab:
                 run_id = session.scalar(
                     select(DagRun.run_id).where(DagRun.dag_id == dag.dag_id).order_by(DagRun.id.desc()).limit(1)
                 )
-            self.world.record_event((run_id or "", 0), "try_failed", detail=f"{dag.tasks[0].task_id}||{TIMED_OUT}")
+                last_try = session.scalar(
+                    select(TaskInstance.try_number).where(TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == run_id)
+                    .order_by(TaskInstance.try_number.desc()).limit(1)
+                )
+            self.world.record_event((run_id or "", last_try or 0), "try_failed", detail=f"{dag.tasks[0].task_id}||{TIMED_OUT}")
             return run_id or "", "failed"
         return done.run_id, ""
 

@@ -58,14 +58,19 @@ def _airflow_settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith("AIRFLOW__")}
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: on Linux, get SIGTERM (and clean up) when the kernel dies."""
-    os.setsid()
+def signal_when_parent_dies(sig: int) -> None:
+    """Linux only: ask the kernel to send ``sig`` to this process when its parent dies (PR_SET_PDEATHSIG)."""
     if sys.platform.startswith("linux"):
         import ctypes
 
         with contextlib.suppress(OSError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, sig)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, get SIGTERM (and clean up) when the kernel dies."""
+    os.setsid()
+    signal_when_parent_dies(signal.SIGTERM)
 
 
 class WorkerStack:

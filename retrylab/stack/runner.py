@@ -24,6 +24,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from retrylab.stack import signal_when_parent_dies  # the package is imported first anyway (python -m)
+
 HEALTH_PATH = "/api/v2/monitor/health"
 
 
@@ -38,13 +40,10 @@ def _kill_descendants(*_args) -> None:
     os._exit(0)
 
 
-def _api_server_child() -> None:
+def _airflow_child() -> None:
+    """An Airflow server process: a process group of its own, killed with the supervisor."""
     os.setpgid(0, 0)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+    signal_when_parent_dies(signal.SIGKILL)
 
 
 def _start_airflow(*command: str) -> subprocess.Popen:
@@ -53,7 +52,7 @@ def _start_airflow(*command: str) -> subprocess.Popen:
         stdin=subprocess.DEVNULL,
         stdout=sys.stderr,
         stderr=sys.stderr,
-        preexec_fn=_api_server_child,
+        preexec_fn=_airflow_child,
     )
 
 
