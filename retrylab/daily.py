@@ -159,22 +159,16 @@ class DailyReport:
         return out
 
     def table(self) -> str:
-        rows = self.rows()
-        if not rows:
-            return "(no days ran)"
-        heads = list(rows[0])
-        widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in heads]
-        line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-        body = [line(heads), line("-" * w for w in widths), *(line(r[h] for h in heads) for r in rows)]
+        from retrylab.timeline import text_table
+
         totals = ", ".join(f"{k}: {v}" for k, v in self.summary().items())
-        return "\n".join(body) + "\n\n" + totals
+        return "\n".join(text_table(self.rows(), empty="day")) + "\n\n" + totals
 
     def _repr_markdown_(self) -> str:
-        rows = self.rows()
-        heads = list(rows[0]) if rows else []
-        md = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
-        md += ["| " + " | ".join(str(r[h]) for h in heads) + " |" for r in rows]
-        return "\n".join(md) + "\n\n" + ", ".join(f"**{k}**: {v}" for k, v in self.summary().items())
+        from retrylab.timeline import markdown_table
+
+        totals = ", ".join(f"**{k}**: {v}" for k, v in self.summary().items())
+        return "\n".join(markdown_table(self.rows(), empty="day")) + "\n\n" + totals
 
     def alt_text(self) -> str:
         late = [r for r in self.landed if r["id"] in set(self.skipped)]

@@ -19,6 +19,21 @@ from retrylab.runs import Lab
 from retrylab.world.state import WorldConfig
 
 
+def print_hint(verdict: Verdict, hints: dict[str, tuple[str, ...]], given: dict[str, int], level: int | None) -> None:
+    """The next hint (or hint ``level``) for the first failing check; ``given`` remembers the levels shown."""
+    failing = [r.check for r in verdict.results if not r.passed]
+    if not failing:
+        print("Every check passes; no hint needed.")
+        return
+    name = failing[0]
+    texts = hints.get(name) or ("Read the symptom above: it says what the run did.",)
+    if level is None:
+        level = given.get(name, 0) + 1
+    level = max(1, min(level, len(texts)))
+    given[name] = level
+    print(f"Hint {level}/{len(texts)} for '{name}': {texts[level - 1]}")
+
+
 class Exercise:
     def __init__(self, lab: Lab, module: str, dag_file: str | Path) -> None:
         self.lab = lab
@@ -50,18 +65,7 @@ class Exercise:
 
     def hint(self, level: int | None = None) -> None:
         """Print a hint for the first failing check (each call goes one level deeper)."""
-        verdict = self.last or self.spec.grade(self.lab, self.dag_file)
-        failing = [r.check for r in verdict.results if not r.passed]
-        if not failing:
-            print("Every check passes; no hint needed.")
-            return
-        name = failing[0]
-        hints = self.spec.hints.get(name) or ("Read the symptom above: it says what the run did.",)
-        if level is None:
-            level = min(self._hint_level.get(name, 0) + 1, len(hints))
-        level = max(1, min(level, len(hints)))
-        self._hint_level[name] = level
-        print(f"Hint {level}/{len(hints)} for '{name}': {hints[level - 1]}")
+        print_hint(self.last or self.spec.grade(self.lab, self.dag_file), self.spec.hints, self._hint_level, level)
 
     def grade(
         self,
@@ -120,17 +124,9 @@ class OperationsExercise:
         if not self.last.passed:
             print("\nStuck? `ops.hint()` gives a hint for the first failing check; call it again for a stronger one.")
 
-    def hint(self) -> None:
-        verdict = self.last or self._verdict()
-        failing = [r.check for r in verdict.results if not r.passed]
-        if not failing:
-            print("Every check passes; no hint needed.")
-            return
-        name = failing[0]
-        hints = self.hints[name]
-        level = min(self._hint_level.get(name, 0) + 1, len(hints))
-        self._hint_level[name] = level
-        print(f"Hint {level}/{len(hints)} for '{name}': {hints[level - 1]}")
+    def hint(self, level: int | None = None) -> None:
+        """Print a hint for the first failing check (each call goes one level deeper)."""
+        print_hint(self.last or self._verdict(), self.hints, self._hint_level, level)
 
     def grade(self, check: str) -> None:
         """For test cells: raise AssertionError with the symptom unless ``check`` passes."""

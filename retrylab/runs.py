@@ -131,6 +131,9 @@ class RunReport:
         """Batch job ids each try submitted (each one billed)."""
         return self._by_try(("submit",), task, lambda e: e["detail"].split("|")[0])
 
+    def try_that_submitted(self, job_id: str) -> int:
+        return next((t for t, ids in self.submits_by_try().items() if job_id in ids), 0)
+
     @property
     def billed_cents(self) -> int:
         return sum(int(e["detail"].rsplit("|", 1)[1]) for e in self.events if e["event"] == "submit")
@@ -480,19 +483,7 @@ class Lab:
 
     def asset_state(self, asset_name: str) -> dict[str, Any]:
         """What Airflow's ``asset_state_store`` holds for one asset (by its name), key by key."""
-        from airflow.models.asset import AssetModel
-        from airflow.models.asset_state_store import AssetStateStoreModel
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        with create_session() as session:
-            rows = session.execute(
-                select(AssetStateStoreModel.key, AssetStateStoreModel.value)
-                .join(AssetModel, AssetModel.id == AssetStateStoreModel.asset_id)
-                .where(AssetModel.name == asset_name)
-                .order_by(AssetStateStoreModel.key)
-            ).all()
-        return {key: json.loads(value) for key, value in rows}
+        return {row["key"]: row["value"] for row in self.asset_state_rows() if row["asset"] == asset_name}
 
     def asset_state_rows(self) -> list[dict]:
         """Raw rows of Airflow's ``asset_state_store`` table: asset, key, value and who wrote it last."""

@@ -88,29 +88,35 @@ def _note(t, crashes: dict[int, str]) -> str:
     return f"{how} at {crashes[t.try_number]}"
 
 
-def table(report: RunReport) -> str:
-    """Plain-text table of the tries plus the ledger summary."""
-    rows = _rows(report)
-    headers = list(rows[0]) if rows else ["try"]
+def text_table(rows: list[dict], empty: str = "try") -> list[str]:
+    """Rows of dicts (same keys) as aligned plain-text lines, headers first."""
+    headers = list(rows[0]) if rows else [empty]
     cells = [[str(r[h]) for h in headers] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return lines + ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+
+
+def markdown_table(rows: list[dict], empty: str = "try") -> list[str]:
+    """The same rows as a Markdown table."""
+    headers = list(rows[0]) if rows else [empty]
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    return out + ["| " + " | ".join(str(r[h]) for h in headers) + " |" for r in rows]
+
+
+def table(report: RunReport) -> str:
+    """Plain-text table of the tries plus the ledger summary."""
     summary = ", ".join(f"{k}: {v}" for k, v in report.ledger_summary().items())
-    return "\n".join([*lines, "", f"run {report.state}. Ledger: {summary}"])
+    return "\n".join([*text_table(_rows(report)), "", f"run {report.state}. Ledger: {summary}"])
 
 
 def markdown(report: RunReport) -> str:
-    rows = _rows(report)
-    headers = list(rows[0]) if rows else ["try"]
     out = [
         f"**{report.dag_id}**: run {report.state} after {len(report.tries)} "
         + ("try" if len(report.tries) == 1 else "tries"),
         "",
-        "| " + " | ".join(headers) + " |",
-        "|" + "---|" * len(headers),
+        *markdown_table(_rows(report)),
     ]
-    out += ["| " + " | ".join(str(r[h]) for h in headers) + " |" for r in rows]
     out += ["", "Ledger: " + ", ".join(f"{k}: **{v}**" for k, v in report.ledger_summary().items())]
     if report.duplicates:
         out.append(f"\nLoaded more than once: {describe_ids(report.duplicates, report.source_ids)}")

@@ -9,7 +9,6 @@ from retrylab.checks.equivalence import CLEAN, Matrix, Scenario
 from retrylab.checks.module import ModuleSpec, Suite
 from retrylab.checks.results import CheckResult
 from retrylab.faults import plan
-from retrylab.runs import RunReport
 from retrylab.world.batch import ACTIVE, CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
 from retrylab.world.state import WorldConfig
 
@@ -97,7 +96,7 @@ def _reconnects(matrix: Matrix) -> list[CheckResult]:
             problems.append(equivalence.run_failed_symptom(report, scenario.label))
         for job, earlier, then in report.needless_submissions():
             problems.append(
-                f"after {scenario.label}, try {_try_of(report, job.id)} submitted {job.id} although "
+                f"after {scenario.label}, try {report.try_that_submitted(job.id)} submitted {job.id} although "
                 f"{earlier.id} was {then} (billed {dollars(report.billed_cents)} for {len(report.jobs)} jobs)"
             )
         if report.jobs_left_running:
@@ -114,10 +113,6 @@ def _reconnects(matrix: Matrix) -> list[CheckResult]:
             CheckResult("reconnects instead of resubmitting", scenario.label, not problems, "; ".join(problems), {"jobs": len(report.jobs)})
         )
     return results
-
-
-def _try_of(report: RunReport, job_id: str) -> int:
-    return next((t for t, ids in report.submits_by_try().items() if job_id in ids), 0)
 
 
 def _return_value(matrix: Matrix) -> list[CheckResult]:

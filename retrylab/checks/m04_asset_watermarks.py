@@ -58,11 +58,16 @@ def _problems(report: DailyReport, label: str, jobs: bool = True, clean: DailyRe
     if report.duplicate_rows and not report.processed_twice:
         problems.append(f"the warehouse holds {report.duplicate_rows} duplicate rows after {label}")
     if jobs:
-        for day, job, earlier, then in report.needless_submissions():
-            problems.append(
-                f"on {day.label}, after {label}, {job.id} was submitted although {earlier.id} of the same run was {then}"
-            )
+        problems += _needless(report)
     return problems
+
+
+def _needless(report: DailyReport) -> list[str]:
+    """One line per batch job a night paid for although the run already had a live or finished one."""
+    return [
+        f"on {day.label}, try {day.producer.try_that_submitted(job.id)} submitted {job.id} although {earlier.id} was {then}"
+        for day, job, earlier, then in report.needless_submissions()
+    ]
 
 
 def _clean(matrix: Matrix) -> list[CheckResult]:
@@ -90,17 +95,9 @@ def _exactly_once(matrix: Matrix) -> list[CheckResult]:
 def _one_job(matrix: Matrix) -> list[CheckResult]:
     out = []
     for scenario, report in matrix.runs:
-        needless = report.needless_submissions()
-        symptom = "; ".join(
-            f"on {day.label}, try {_try_of(day.producer, job.id)} submitted {job.id} although {earlier.id} was {then}"
-            for day, job, earlier, then in needless
-        )
-        out.append(CheckResult("one batch job per run", scenario.label, not needless, symptom, {"jobs": len(report.jobs)}))
+        needless = _needless(report)
+        out.append(CheckResult("one batch job per run", scenario.label, not needless, "; ".join(needless), {"jobs": len(report.jobs)}))
     return out
-
-
-def _try_of(report, job_id: str) -> int:
-    return next((t for t, ids in report.submits_by_try().items() if job_id in ids), 0)
 
 
 HINTS = {

@@ -133,16 +133,10 @@ def check_reset(lab: Lab, reset: Callable[..., Any]) -> list[CheckResult]:
 
 
 def _rows_by_run(lab: Lab) -> dict[str, set[int]]:
-    from airflow.models.task_state_store import TaskStateStoreModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
+    """The probe's task-state rows: the map indices that hold state, by run."""
     out: dict[str, set[int]] = {}
-    with create_session() as session:
-        for run_id, map_index in session.execute(
-            select(TaskStateStoreModel.run_id, TaskStateStoreModel.map_index).where(TaskStateStoreModel.dag_id == "ops_probe")
-        ):
-            out.setdefault(run_id, set()).add(map_index)
+    for row in lab.task_state_rows("ops_probe"):
+        out.setdefault(row["run_id"], set()).add(row["map_index"])
     return out
 
 
@@ -178,15 +172,9 @@ def check_settings(lab: Lab, team_settings: Callable[[], dict[str, Any]]) -> lis
 
 
 def _expiry_of(lab: Lab, run_id: str) -> timedelta | None:
-    from airflow.models.task_state_store import TaskStateStoreModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        expires = session.scalar(
-            select(TaskStateStoreModel.expires_at).where(TaskStateStoreModel.dag_id == "ops_probe", TaskStateStoreModel.run_id == run_id).limit(1)
-        )
-    return None if expires is None else expires - datetime.now(timezone.utc)
+    """How long from now the probe's state in ``run_id`` lives (None: it never expires)."""
+    expires = next((r["expires_at"] for r in lab.task_state_rows("ops_probe") if r["run_id"] == run_id), None)
+    return None if expires is None else datetime.fromisoformat(expires) - datetime.now(timezone.utc)
 
 
 OPERATIONS_HINTS = {
