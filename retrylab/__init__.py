@@ -6,7 +6,7 @@ from pathlib import Path
 
 from retrylab import sandbox, startup, versions
 
-__all__ = ["open_lab"]
+__all__ = ["exercise", "open_lab", "operations_exercise"]
 __version__ = "0.1.0"
 
 _LAB = None
@@ -42,3 +42,17 @@ def open_lab(root: str | Path = ".sandbox", dags: str | Path = "dags"):
     _LAB = Lab(box)
     return _LAB
 
+
+
+def exercise(sandbox_root: str | Path, module: str, dag_file: str | Path):
+    """The graded exercise of ``module`` for the DAG in ``dag_file``: ``check()``, ``hint()``, ``grade()``."""
+    from retrylab.exercises import Exercise
+
+    return Exercise(Path(sandbox_root), module, dag_file)
+
+
+def operations_exercise(lab, clear_all_map_indices, settings):
+    """Module 05's operations exercise (code an operator runs, checked against the lab's real API server)."""
+    from retrylab.exercises import OperationsExercise
+
+    return OperationsExercise(lab, clear_all_map_indices, settings)

@@ -75,6 +75,7 @@ with DAG(dag_id="doctor_probe", schedule=None, start_date=datetime(2025, 1, 1), 
 
 
 def _check(args: argparse.Namespace) -> int:
+    """Grade a DAG file in this process, which never imports it: the public suite, then the hidden ones."""
     from retrylab import checks
 
     try:
@@ -90,21 +91,37 @@ def _check(args: argparse.Namespace) -> int:
     if not gate.ok:
         print(gate.message, file=sys.stderr)
         return 2
-    from retrylab import open_lab
+    from retrylab import grading
+    from retrylab.checks.results import Verdict
+    from retrylab.tries.lab import IsolatedLab
 
+    dots = sys.stderr.isatty()
     with tempfile.TemporaryDirectory(prefix="retrylab-check-") as tmp:
-        lab = open_lab(Path(tmp) / "sandbox", Path(tmp) / "dags")
-        copy = lab.box.dags / dag_file.name
-        copy.write_bytes(dag_file.read_bytes())
-        verdict = spec.grade(lab, copy, progress=not args.json and sys.stdout.isatty())
-    verdict.dag_file = str(dag_file)
-    if args.json:
-        print(verdict.to_json())
-    else:
+        box = sandbox.create(Path(tmp) / "sandbox", Path(tmp) / "dags")
+        sandbox.activate(box)
+        lab = IsolatedLab(box)
+        try:
+            public = grading.grade(lab, spec.id, dag_file, progress=_dots if dots else None)
+            hidden = grading.grade(lab, spec.id, dag_file, hidden=True, progress=_dots if dots else None) if spec.hidden else None
+        finally:
+            lab.close()
+    verdict = Verdict(spec.id, str(dag_file), public.results + (hidden.results if hidden else []))
+    if args.json or args.output:
+        text = verdict.to_json()
+        if args.output:
+            Path(args.output).write_text(text + "\n")
+        else:
+            print(text)
+    if not args.json:
         print(f"{spec.id}: {dag_file}")
         print(verdict.summary())
         print("All checks pass." if verdict.passed else "Some checks fail; the notebook's ex.hint() has hints.")
     return 0 if verdict.passed else 1
+
+
+def _dots(text: str) -> None:
+    sys.stderr.write(text)
+    sys.stderr.flush()
 
 
 def _progress(args: argparse.Namespace) -> int:
@@ -126,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="grade a DAG file against a module's crash matrix")
     check.add_argument("module", help="module id or number, e.g. 01-checkpoints or 01")
     check.add_argument("file", help="the DAG file to check")
-    check.add_argument("--json", action="store_true", help="print each check as JSON")
+    check.add_argument("--json", action="store_true", help="print each check as JSON (and nothing else) on stdout")
+    check.add_argument("--output", metavar="FILE", help="also write the JSON verdict to FILE")
     check.set_defaults(func=_check)
     prog = sub.add_parser("progress", help="which modules' exercises pass, from your last self-checks")
     prog.add_argument("--course", default=".", help="the course folder (default: here)")

@@ -81,6 +81,11 @@ class DailyReport:
         return all(r.succeeded for r in self.runs)
 
     @property
+    def broken(self) -> str:
+        """Why a run of the series could not finish at all (its process died or hung), if one could not."""
+        return next((r.broken for r in self.runs if r.broken), "")
+
+    @property
     def state(self) -> str:
         return "success" if self.succeeded else next(r.state for r in self.runs if not r.succeeded)
 

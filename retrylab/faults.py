@@ -32,6 +32,7 @@ _PATTERNS = {
     "after_result": re.compile(r"after_result"),
     # The landing table's points (module 04): a load is one transaction.
     "before_load": re.compile(r"before_load"),
+    "before_commit": re.compile(r"before_commit"),
     "after_commit": re.compile(r"after_commit"),
 }
 DESCRIPTIONS = {
@@ -44,13 +45,14 @@ DESCRIPTIONS = {
     "job_done": "at the first status check that finds the job finished",
     "after_result": "right after the job's result was read, before the task returned",
     "before_load": "after the new records were fetched, before the warehouse load began",
+    "before_commit": "inside the warehouse load, after its rows were written and before it committed (nothing is kept)",
     "after_commit": "right after the warehouse load committed, before the watermark moved",
 }
 JOB_POINTS = ("after_submit", "while_pending", "while_running", "job_done", "after_result")
-LOAD_POINTS = ("before_load", "after_commit")
+LOAD_POINTS = ("before_load", "before_commit", "after_commit")
 NAMES_HELP = (
     "Use between_pages:K, mid_page:K:J or after_load:K (pages and records count from 1), "
-    "one of the batch-job points " + ", ".join(JOB_POINTS) + ", or a landing-table point " + " or ".join(LOAD_POINTS) + "."
+    "one of the batch-job points " + ", ".join(JOB_POINTS) + ", or a landing-table point " + ", ".join(LOAD_POINTS) + "."
 )
 
 
@@ -134,9 +136,11 @@ def plan(*specs: str | Fault | dict, mode: str | None = None) -> tuple[Fault, ..
     return tuple(faults)
 
 
-def fire(fault: Fault) -> None:
-    """Crash now, as the fault says."""
-    if fault.mode == "kill":
+def fire(fault: Fault, pid: int | None = None) -> None:
+    """Crash now, as the fault says: in this process, or (the world service) in the calling task's ``pid``."""
+    if fault.mode == "kill" and pid is not None:
+        os.kill(pid, signal.SIGKILL)  # a real death of the worker process, which its code cannot catch
+    elif fault.mode == "kill":
         if os.environ.get(KILL_ALLOWED_ENV) != "1":
             raise FaultPlanError(
                 "A kill-mode crash was asked for in a process that is not a disposable worker: "

@@ -16,7 +16,6 @@ import shutil
 import signal
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,8 +24,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from retrylab import faults, sandbox, startup
+from retrylab import faults, guards, sandbox, startup
 from retrylab.errors import LabError
+from retrylab.guards import TIMED_OUT
 from retrylab.stack import Deployment, WorkerStack
 from retrylab.world import batch
 from retrylab.world.state import World, WorldConfig
@@ -34,7 +34,6 @@ from retrylab.world.state import World, WorldConfig
 DEFAULT_TIME_LIMIT = 20.0  # seconds per try: the slowest course task (module 02's seed DAG, a Variable write per
 # record) needs about 5 s, twice that on a loaded machine; an endless loop is stopped after this
 MAX_RETRY_DELAY = timedelta(seconds=10)
-TIMED_OUT = "ran past the time limit and was stopped: is there an endless loop?"
 
 
 class DagFileError(LabError):
@@ -73,6 +72,8 @@ class RunReport:
     source_ids: list[int] = field(repr=False, default_factory=list)
     jobs: list[batch.Job] = field(default_factory=list)  # batch jobs this run submitted, in order
     jobs_left_running: list[str] = field(default_factory=list)  # still queued or running when the run ended
+    batch_service: batch.BatchService | None = field(default=None, repr=False)  # whose jobs these are
+    broken: str = ""  # why the run could not finish at all (its process died or hung), if it could not
 
     # -- questions a lesson or a check asks --------------------------------
     @property
@@ -141,15 +142,26 @@ class RunReport:
     def needless_submissions(self) -> list[tuple[batch.Job, batch.Job, str]]:
         """(new job, earlier job, its status then) for every job submitted while an
         earlier job of this run was still queued, running, or had already succeeded."""
-        service = batch.service()
         out = []
         for i, job in enumerate(self.jobs):
             for earlier in self.jobs[:i]:
-                then = service.job(earlier.id, at=job.submitted_at).status
+                then = self._status_when_submitted(earlier, job)
                 if then not in (batch.FAILED, batch.CANCELLED):
                     out.append((job, earlier, then))
                     break
         return out
+
+    def _status_when_submitted(self, earlier: batch.Job, job: batch.Job) -> str:
+        """What ``earlier``'s status was when ``job`` was submitted."""
+        if self.world.job_clock == "polls":
+            # On the grader's clock a job ages only when polled: its last status seen before the submission.
+            submitted = next(e["seq"] for e in self.events if e["event"] == "submit" and e["detail"].startswith(job.id))
+            seen = [
+                e["detail"].split("|")[1] for e in self.events
+                if e["event"] == "poll" and e["seq"] < submitted and e["detail"].startswith(earlier.id + "|")
+            ]
+            return seen[-1] if seen else batch.PENDING
+        return (self.batch_service or batch.service()).job(earlier.id, at=job.submitted_at).status
 
     def ledger_summary(self) -> dict[str, int | str]:
         loads = sum(1 for e in self.events if e["event"] in ("append", "upsert"))
@@ -255,7 +267,9 @@ class Lab:
                 "this run's tasks. Leave the `with lab.deployment()` block first."
             )
         dag = self.load_dag(dag_file, dag_id)
-        _refuse_long_retry_delays(dag)
+        refuse_long_retry_delays(
+            {t.task_id: (t.retries or 0, t.retry_delay.total_seconds() if t.retry_delay else 0.0) for t in dag.tasks}
+        )
         self.use_world(config, fresh=fresh)
         return dag, config, kill or any(f.mode == "kill" for f in config.faults)
 
@@ -264,7 +278,7 @@ class Lab:
         if in_worker_stack:
             run_id, state_note = self._run_in_worker_stack(dag, time_limit)
         else:
-            with sandbox.captured_logs(self.box), _guarded_tasks(dag, self.world, time_limit), _interruptible(dag) as stop:
+            with sandbox.captured_logs(self.box), guards.guarded_tasks(dag, time_limit), _interruptible(dag) as stop:
                 dag_run = dag.test()
             startup.end()
             if stop:
@@ -403,14 +417,14 @@ class Lab:
                 .where(TaskStateStoreModel.dag_id == dag_id, TaskStateStoreModel.run_id == run_id)
                 .order_by(TaskStateStoreModel.key)
             ):
-                store.setdefault(_task_key(task_id, map_index), {})[key] = json.loads(value)
+                store.setdefault(guards.task_key(task_id, map_index), {})[key] = json.loads(value)
             xcom: dict[str, dict[str, Any]] = {}
             for task_id, map_index, key, value in session.execute(
                 select(XComModel.task_id, XComModel.map_index, XComModel.key, XComModel.value)
                 .where(XComModel.dag_id == dag_id, XComModel.run_id == run_id)
                 .order_by(XComModel.key)
             ):
-                xcom.setdefault(_task_key(task_id, map_index), {})[key] = XComModel.deserialize_value(
+                xcom.setdefault(guards.task_key(task_id, map_index), {})[key] = XComModel.deserialize_value(
                     _XComRow(value)
                 )
         tries = sorted(
@@ -422,7 +436,7 @@ class Lab:
                     state=str(getattr(st, "value", st) or "none"),
                     started=start.timestamp() if start else 0.0,
                     ended=end.timestamp() if end else 0.0,
-                    error=errors.get((_task_key(task_id, map_index), try_number))
+                    error=errors.get((guards.task_key(task_id, map_index), try_number))
                     or ("" if str(getattr(st, "value", st)) == "success" else killed.get(try_number, "")),
                 )
                 for task_id, map_index, try_number, st, start, end in rows
@@ -442,21 +456,22 @@ class Lab:
             xcom=xcom,
             seconds=seconds,
             source_ids=list(self.world.ids),
-            jobs=(jobs := batch.service().jobs(submitted_by=run_id)),
+            jobs=(jobs := batch.service(self.world).jobs(submitted_by=run_id)),
             jobs_left_running=[job.id for job in jobs if job.status in batch.ACTIVE],
+            batch_service=batch.service(self.world),
         )
 
     def exercise(self, module: str, dag_file: str | os.PathLike):
-        """The graded exercise of ``module`` for the DAG in ``dag_file``."""
-        from retrylab.exercises import Exercise
+        """The graded exercise of ``module`` for the DAG in ``dag_file`` (graded in a process of its own)."""
+        from retrylab import exercise
 
-        return Exercise(self, module, dag_file)
+        return exercise(self.box.root, module, dag_file)
 
     def operations_exercise(self, clear_all_map_indices: Any, settings: Any):
         """Module 05's operations exercise: a REST clear of every map index, and ``[state_store]`` settings."""
-        from retrylab.exercises import OperationsExercise
+        from retrylab import operations_exercise
 
-        return OperationsExercise(self, clear_all_map_indices, settings)
+        return operations_exercise(self, clear_all_map_indices, settings)
 
     def task_state_rows(self, dag_id: str | None = None) -> list[dict]:
         """Raw rows of Airflow's ``task_state_store`` table (key, value, expiry) in this sandbox."""
@@ -578,35 +593,6 @@ class _XComRow:
         self.value = value
 
 
-def _task_key(task_id: str, map_index: int) -> str:
-    return task_id if map_index < 0 else f"{task_id}[{map_index}]"
-
-
-@contextlib.contextmanager
-def _guarded_tasks(dag, world: World, time_limit: float) -> Iterator[None]:
-    """Bound each try's time and record each failed try's error in the ledger.
-
-    Both use Airflow's own mechanisms (``execution_timeout`` and the retry and
-    failure callbacks), so the run is still a real Airflow run.
-    """
-    saved = []
-    limit = timedelta(seconds=time_limit)
-    for task in dag.tasks:
-        saved.append((task, task.execution_timeout, task.on_retry_callback, task.on_failure_callback))
-        if task.execution_timeout is None or task.execution_timeout > limit:
-            task.execution_timeout = limit
-        recorder = _error_recorder(world, Path(dag.fileloc), task)
-        task.on_retry_callback = _as_list(task.on_retry_callback) + [recorder]
-        task.on_failure_callback = _as_list(task.on_failure_callback) + [recorder]
-    try:
-        yield
-    finally:
-        for task, timeout, on_retry, on_failure in saved:
-            task.execution_timeout = timeout
-            task.on_retry_callback = on_retry
-            task.on_failure_callback = on_failure
-
-
 @contextlib.contextmanager
 def _interruptible(dag) -> Iterator[list[bool]]:
     """Make one Ctrl-C (or Jupyter's stop button) stop the whole run.
@@ -634,65 +620,18 @@ def _interruptible(dag) -> Iterator[list[bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _refuse_long_retry_delays(dag) -> None:
-    """dag.test() really waits retry_delay between tries; 5 minutes would look like a hang."""
-    for task in dag.tasks:
-        if task.retries and task.retry_delay and task.retry_delay > MAX_RETRY_DELAY:
+def refuse_long_retry_delays(tasks: dict[str, tuple[int, float]]) -> None:
+    """dag.test() really waits retry_delay between tries; 5 minutes would look like a hang.
+
+    ``tasks`` maps each task id to its (retries, retry_delay in seconds).
+    """
+    for task_id, (retries, delay) in tasks.items():
+        if retries and delay > MAX_RETRY_DELAY.total_seconds():
             raise DagFileError(
-                f"Task {task.task_id!r} has retry_delay={task.retry_delay} (Airflow's default is 5 minutes), "
+                f"Task {task_id!r} has retry_delay={timedelta(seconds=delay)} (Airflow's default is 5 minutes), "
                 "and dag.test() really waits that long between tries. In this course set "
                 "retry_delay=timedelta(seconds=0) so retries run at once."
             )
-
-
-def _as_list(callbacks) -> list:
-    if not callbacks:
-        return []
-    return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
-
-
-def _error_recorder(world: World, dag_file: Path, task):
-    def record(context) -> None:
-        ti = context["ti"]
-        error = context.get("exception")
-        if _is_timeout(error):
-            # One endless try is enough to know: later tries of this run fail at once.
-            task.execution_timeout = timedelta(microseconds=1)
-        world.record_event(
-            (ti.run_id, ti.try_number),
-            "try_failed",
-            detail=f"{_task_key(ti.task_id, getattr(ti, 'map_index', -1))}||{describe_error(error, dag_file)}",
-        )
-
-    return record
-
-
-def _is_timeout(error: BaseException | None) -> bool:
-    from airflow.sdk.exceptions import AirflowTaskTimeout
-
-    return isinstance(error, AirflowTaskTimeout)
-
-
-def describe_error(error: BaseException | None, dag_file: Path) -> str:
-    """``ValueError: ... (your DAG file, line 23: task_state_store.set(...))``."""
-    if error is None:
-        return "failed (no exception recorded)"
-    frame = next(
-        (f for f in reversed(traceback.extract_tb(error.__traceback__)) if Path(f.filename).name == dag_file.name),
-        None,
-    )
-    if _is_timeout(error):
-        # Where the try was when time ran out names the loop that never ends.
-        return TIMED_OUT + (f" (it was in {frame.name}, line {frame.lineno})" if frame else "")
-    text = f"{type(error).__name__}: {error}".strip().rstrip(":")
-    if isinstance(error, faults.InjectedCrash):
-        return text
-    if isinstance(error, NotImplementedError):
-        where = f" in {frame.name}" if frame else ""
-        return f"NotImplementedError{where}: the exercise is not done yet; replace `raise NotImplementedError()` with your code"
-    if frame:
-        return f"{text} (your DAG file, line {frame.lineno} in {frame.name}: {(frame.line or '').strip()})"
-    return text
 
 
 def explain_import_error(path: Path, raw: str) -> str:

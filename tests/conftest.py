@@ -76,3 +76,13 @@ LONGEST_FIRST = (
 def pytest_collection_modifyitems(session, config, items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(Path(str(item.fspath)).name, len(rank)))
+
+
+@pytest.fixture(scope="session")
+def grader(lab):
+    """The lab graders use (every try in its own process, the world a service), on the same sandbox."""
+    from retrylab.tries.lab import IsolatedLab
+
+    isolated = IsolatedLab(lab.box)
+    yield isolated
+    isolated.close()

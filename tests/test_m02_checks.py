@@ -18,16 +18,16 @@ def anti() -> str:
     )
 
 
-def test_the_fix_passes_public_and_hidden_environments(lab, dag_file):
+def test_the_fix_passes_public_and_hidden_environments(lab, grader, dag_file):
     fix = dag_file("fix.py", dag_source("02-global-variables", "variables_fix.py"))
-    assert M02.grade(lab, fix).passed
+    assert M02.grade(grader, fix).passed
     hidden_prod, hidden_staging = replace(PROD, seed=13, records=500), replace(STAGING, seed=4, records=250)
     suite = replace(M02.suite, world=hidden_prod, scenarios=environments(hidden_prod, hidden_staging))
-    assert M02.grade(lab, fix, suite=suite).passed
+    assert M02.grade(grader, fix, suite=suite).passed
 
 
-def test_the_seed_dag_skips_the_other_environments_records_and_waits_on_its_job(lab, dag_file, anti):
-    verdict = M02.grade(lab, dag_file("anti.py", anti))
+def test_the_seed_dag_skips_the_other_environments_records_and_waits_on_its_job(lab, grader, dag_file, anti):
+    verdict = M02.grade(grader, dag_file("anti.py", anti))
     assert verdict.of("clean run")[0].passed  # alone, in one environment, it works
     records = {r.crash: r for r in verdict.of("loads its own records exactly once")}
     assert "records 6784-7111 (300 records) never loaded after a staging run" in records["a staging run"].symptom
@@ -41,7 +41,7 @@ def test_the_grader_starts_from_a_deployment_without_variables(lab, dag_file, an
     path = dag_file("anti_stale.py", anti)
     lab.run(path, world=PROD)  # leaves ingest_cursor at prod's last id
     assert lab.variables()["ingest_cursor"] == "7354"
-    verdict = M02.grade(lab, path)
+    verdict = M02.grade(grader, path)
     assert verdict.of("clean run")[0].passed  # the stale cursor was cleared before grading
 
 

@@ -19,12 +19,15 @@ from typing import Any
 from retrylab import faults
 from retrylab.checks.results import CheckResult
 from retrylab.daily import DailyReport
-from retrylab.runs import TIMED_OUT, DagFileError, Lab, RunReport
+from retrylab.guards import TIMED_OUT
+from retrylab.runs import DagFileError, Lab, RunReport
 from retrylab.timeline import describe_ids
 from retrylab.world import batch
+from retrylab.world.service import STALLED
 from retrylab.world.state import WorldConfig
 
 CLEAN = "clean run"
+STALLED_PREFIX = STALLED.split("{")[0]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,20 @@ class Scenario:
     def of(cls, spec: str | Sequence[str], *, kill: bool = False) -> Scenario:
         specs = [spec] if isinstance(spec, str) else list(spec)
         return cls(faults.plan(*specs, mode="kill" if kill else None))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "faults": [f.to_json() for f in self.faults],
+            "world": self.world.to_json() if self.world else None,
+            "note": self.note,
+            "name": self.name,
+            "run": self.run,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scenario:
+        world = WorldConfig.from_json(data["world"]) if data.get("world") else None
+        return cls(faults.plan(*data.get("faults", ())), world, data.get("note", ""), data.get("name", ""), data.get("run", 0))
 
     @property
     def label(self) -> str:
@@ -61,10 +78,9 @@ class Matrix:
     clean: RunReport | None = None
     runs: list[tuple[Scenario, RunReport]] = field(default_factory=list)
     error: str = ""
-    dag: Any = None  # the DAG as Airflow parsed it, for checks that question its operators
-
-    def task(self, task_id: str) -> Any:
-        return self.dag.task_dict.get(task_id) if self.dag is not None else None
+    lab: Any = None  # the IsolatedLab that ran it, for checks that question the DAG's operators (in its runner)
+    dag_file: Path | None = None
+    dag_id: str = ""
 
 
 _CACHE: dict[tuple, Matrix] = {}
@@ -83,7 +99,7 @@ def run_matrix(
     world: WorldConfig,
     scenarios: Sequence[Scenario],
     *,
-    progress: bool = False,
+    progress: Progress | bool | None = None,
     before: Callable[[], None] | None = None,
     run: RunScenario = run_once,
 ) -> Matrix:
@@ -100,14 +116,16 @@ def run_matrix(
     key = (digest, dag_id, world, tuple(scenarios), before is not None, run)
     if key in _CACHE:
         return _CACHE[key]
-    matrix = Matrix(world)
+    matrix = Matrix(world, lab=lab, dag_file=path, dag_id=dag_id)
     if before is not None:
         before()
-    bar = _progress(len(scenarios) + 1, enabled=progress)
+    bar = _progress(len(scenarios) + 1, progress)
     try:
         matrix.clean = run(lab, path, dag_id, world, Scenario(()))
-        matrix.dag = lab.load_dag(path, dag_id)
         bar(CLEAN)
+        if matrix.clean.broken:
+            matrix.error = matrix.clean.broken
+            return matrix
         if not matrix.clean.succeeded:
             # Nothing to compare against: every scenario would fail the same way.
             matrix.error = "Without any crash, " + run_failed_symptom(matrix.clean, CLEAN).replace(
@@ -118,34 +136,44 @@ def run_matrix(
             report = run(lab, path, dag_id, world, scenario)
             matrix.runs.append((scenario, report))
             bar(scenario.label)
-            timed_out = next((t.error for t in report.tries if t.error.startswith(TIMED_OUT)), "")
+            timed_out = next((t.error for t in report.tries if t.error.startswith((TIMED_OUT, STALLED_PREFIX))), "")
             if timed_out:
                 matrix.error = f"After {scenario.label}, a try {timed_out}"
+                return matrix
+            if getattr(report, "broken", ""):
+                matrix.error = f"After {scenario.label}: {report.broken}"
                 return matrix
     except DagFileError as exc:
         matrix.error = str(exc)
     finally:
         bar(None)
-        batch.service().cancel_active()  # a check leaves no job running in the service
+        batch.service(lab.world).cancel_active()  # a check leaves no job running in the service
     _CACHE[key] = matrix
     return matrix
 
 
-def _progress(total: int, *, enabled: bool) -> Callable[[str | None], None]:
-    """One line of dots on the real stdout (runs capture sys.stdout while they last).
+Progress = Callable[[str], None]
+
+
+def _progress(total: int, out: Progress | bool | None) -> Callable[[str | None], None]:
+    """One line of dots (to ``out``, or the real stdout for ``True``).
 
     Plain text on purpose: it reads the same in JupyterLab, a terminal, and a
     saved notebook (a redrawn bar leaves one line per redraw in saved output).
     """
-    if not enabled:
+    if not out:
         return lambda _label: None
-    out = sys.stdout
-    out.write(f"Running the clean run and {total - 1} crash scenarios ")
-    out.flush()
+    if out is True:
+        stream = sys.stdout
+
+        def out(text: str) -> None:
+            stream.write(text)
+            stream.flush()
+
+    out(f"Running the clean run and {total - 1} crash scenarios ")
 
     def step(label: str | None) -> None:
-        out.write(" done\n" if label is None else ".")
-        out.flush()
+        out(" done\n" if label is None else ".")
 
     return step
 
@@ -212,3 +240,51 @@ def same_return_value(label: str, report: RunReport, clean: RunReport) -> CheckR
 
 def dag_error_results(checks: Sequence[str], error: str) -> list[CheckResult]:
     return [CheckResult(name, "", False, error) for name in checks]
+
+
+def redone_records(report: RunReport, task: str | None = None) -> tuple[int, list[int], int | None]:
+    """The worst retry of ``task`` (or of all tasks): (try, records it rewrote beyond the interrupted page,
+    its first cursor). Read from the ledger: what each try fetched and wrote, not what state it left."""
+    loads = report.loads_by_try(task)
+    fetches = report.fetches_by_try(task)
+    page_size = report.world.page_size
+    position = {rid: i for i, rid in enumerate(report.source_ids)}
+    worst: tuple[int, list[int], int | None] = (0, [], None)
+    crashed_at = report.crash_by_try(task)
+    earlier: set[int] = set()
+    previous: list[int] = []
+    previous_try = 0
+    for try_number in sorted(loads):
+        rewritten = [r for r in loads[try_number] if r in earlier]
+        if previous and not crashed_at.get(previous_try, "").startswith("between_pages"):
+            # A crash inside a page (or after its load, before the checkpoint)
+            # leaves that page in flight: redoing it is allowed, since the
+            # window between writing and checkpointing is what the sink's
+            # idempotence covers. After a between_pages crash nothing is.
+            last_page = position[previous[-1]] // page_size
+            rewritten = [r for r in rewritten if position[r] // page_size != last_page]
+        if len(rewritten) > len(worst[1]):
+            worst = (try_number, rewritten, (fetches.get(try_number) or [None])[0])
+        earlier.update(loads[try_number])
+        previous, previous_try = loads[try_number], try_number
+    return worst
+
+
+def resumes(matrix: Matrix, tasks: Callable[[RunReport], list[str | None]] = lambda _r: [None]) -> list[CheckResult]:
+    """Every retry resumes where its task's last try stopped (per task that ``tasks`` names; default: all)."""
+    results = []
+    for scenario, report in matrix.runs:
+        problems = []
+        for task in tasks(report):
+            try_number, redone, cursor = redone_records(report, task)
+            if redone:
+                start = "from the very beginning" if not cursor else f"after id {cursor}"
+                who = f"{task}'s " if task else ""
+                problems.append(
+                    f"after {scenario.label}, {who}try {try_number} started {start} and re-did records "
+                    f"{describe_ids(redone, report.source_ids)} that an earlier try had already loaded"
+                )
+        if not report.succeeded and not problems:
+            problems.append(run_failed_symptom(report, scenario.label))
+        results.append(CheckResult("resumes", scenario.label, not problems, "; ".join(problems), {"redone": len(problems)}))
+    return results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from retrylab.checks import equivalence
 from retrylab.checks.equivalence import Matrix
-from retrylab.checks.module import ModuleSpec, Suite
+from retrylab.checks.module import Check, ModuleSpec, Suite
 from retrylab.checks.results import CheckResult
 from retrylab.world.state import WorldConfig
 
@@ -40,18 +40,30 @@ def _retries_at_once(matrix: Matrix) -> list[CheckResult]:
     return out
 
 
-HINTS = {
-    "survives crashes": (
-        "How many times may Airflow run a task? Look at the timeline: after the first failed try, is there a second?",
-        "A task gets `retries` extra tries. Two crashes in a row need at least two retries.",
-        "Set `retries=` on the @task decorator.",
+HIDDEN = (
+    Suite.of(WorldConfig(seed=3, records=150, page_size=50), (("mid_page:1:10@1", "mid_page:1:49@2"), "mid_page:1:50")),
+)
+
+CHECKS = (
+    Check(
+        "survives crashes",
+        _survives,
+        (
+            "How many times may Airflow run a task? Look at the timeline: after the first failed try, is there a second?",
+            "A task gets `retries` extra tries. Two crashes in a row need at least two retries.",
+            "Set `retries=` on the @task decorator.",
+        ),
     ),
-    "retries at once": (
-        "Look at the gap between the bars on the timeline.",
-        "Airflow waits `retry_delay` before the next try (5 minutes unless you say otherwise).",
-        "Pass `retry_delay=timedelta(seconds=0)` to the @task decorator.",
+    Check(
+        "retries at once",
+        _retries_at_once,
+        (
+            "Look at the gap between the bars on the timeline.",
+            "Airflow waits `retry_delay` before the next try (5 minutes unless you say otherwise).",
+            "Pass `retry_delay=timedelta(seconds=0)` to the @task decorator.",
+        ),
     ),
-}
+)
 
 SPEC = ModuleSpec(
     id="00-orientation",
@@ -59,6 +71,6 @@ SPEC = ModuleSpec(
     dag_id="hello_retries",
     task_id="load_first_page",
     suite=SUITE,
-    checks={"survives crashes": _survives, "retries at once": _retries_at_once},
-    hints=HINTS,
+    hidden=HIDDEN,
+    checks=CHECKS,
 )

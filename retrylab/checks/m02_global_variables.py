@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from retrylab.checks import equivalence
 from retrylab.checks.equivalence import CLEAN, Matrix, Scenario
-from retrylab.checks.module import ModuleSpec, Suite
+from retrylab.checks.module import Check, ModuleSpec, Suite
 from retrylab.checks.results import CheckResult
 from retrylab.faults import plan
 from retrylab.runs import RunReport
@@ -73,7 +73,7 @@ def foreign_jobs(report: RunReport) -> list[batch.Job]:
         for e in report.events
         if e["event"] == "result" or (e["event"] == "poll" and e["detail"].split("|")[1] in batch.ACTIVE)
     )
-    service = batch.service()
+    service = report.batch_service or batch.service()
     return [service.job(job_id) for job_id in touched if job_id not in own]
 
 
@@ -93,26 +93,43 @@ def _own_job(label: str, report: RunReport, *, setup: bool) -> list[CheckResult]
     return [CheckResult("uses only its own job", label, not problems, "; ".join(problems), {"jobs": len(report.jobs)})]
 
 
-HINTS = {
-    "clean run": (
-        "Run the DAG once in prod: `lab.run(FIX_FILE, world=PROD).show()`; both tasks must succeed.",
-        "run_spark_job must submit a job to the batch service and wait until it SUCCEEDED.",
+HIDDEN_PROD = replace(PROD, seed=13, records=500)
+HIDDEN = (
+    Suite(HIDDEN_PROD, environments(HIDDEN_PROD, replace(STAGING, seed=4, records=250, job_running_s=2.0)), fresh_variables=True),
+)
+
+CHECKS = (
+    Check(
+        "clean run",
+        _clean,
+        (
+            "Run the DAG once in prod: `lab.run(FIX_FILE, world=PROD).show()`; both tasks must succeed.",
+            "run_spark_job must submit a job to the batch service and wait until it SUCCEEDED.",
+        ),
     ),
-    "loads its own records exactly once": (
-        "Print `lab.variables()` after each run: whose cursor does the next run start from?",
-        "A Variable is one value for the whole deployment: every DAG, every run, every environment sharing the "
-        "metadata DB reads and writes the same key. A cursor belongs to one task instance.",
-        "Keep the cursor in `task_state_store` (read it with a default of 0, set it after each page) and load "
-        "with `transform_and_upsert`, so a retry redoes nothing twice.",
+    Check(
+        "loads its own records exactly once",
+        _records,
+        (
+            "Print `lab.variables()` after each run: whose cursor does the next run start from?",
+            "A Variable is one value for the whole deployment: every DAG, every run, every environment sharing the "
+            "metadata DB reads and writes the same key. A cursor belongs to one task instance.",
+            "Keep the cursor in `task_state_store` (read it with a default of 0, set it after each page) and load "
+            "with `transform_and_upsert`, so a retry redoes nothing twice.",
+        ),
     ),
-    "uses only its own job": (
-        "Look at `report.events` of the failing run: which job ids did it poll, and who submitted them (`report.jobs`)?",
-        "The job id also belongs to one task instance. Module 03's ResumableJobMixin keeps it in task_state_store "
-        "and reconnects only to this task's own job.",
-        "Use `retrylab.operators.BatchJobOperator(task_id=\"run_spark_job\", job_name=\"spark_daily\", ...)` or your "
-        "module 03 operator for run_spark_job.",
+    Check(
+        "uses only its own job",
+        _jobs,
+        (
+            "Look at `report.events` of the failing run: which job ids did it poll, and who submitted them (`report.jobs`)?",
+            "The job id also belongs to one task instance. Module 03's ResumableJobMixin keeps it in task_state_store "
+            "and reconnects only to this task's own job.",
+            "Use `retrylab.operators.BatchJobOperator(task_id=\"run_spark_job\", job_name=\"spark_daily\", ...)` or your "
+            "module 03 operator for run_spark_job.",
+        ),
     ),
-}
+)
 
 SPEC = ModuleSpec(
     id="02-global-variables",
@@ -120,10 +137,6 @@ SPEC = ModuleSpec(
     dag_id="variables_fix",
     task_id="ingest_records",
     suite=SUITE,
-    checks={
-        "clean run": _clean,
-        "loads its own records exactly once": _records,
-        "uses only its own job": _jobs,
-    },
-    hints=HINTS,
+    hidden=HIDDEN,
+    checks=CHECKS,
 )

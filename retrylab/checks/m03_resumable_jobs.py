@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from retrylab.checks import equivalence
 from retrylab.checks.equivalence import CLEAN, Matrix, Scenario
-from retrylab.checks.module import ModuleSpec, Suite
+from retrylab.checks.module import Check, ModuleSpec, Suite
 from retrylab.checks.results import CheckResult
 from retrylab.faults import plan
 from retrylab.world.batch import ACTIVE, CANCELLED, FAILED, PENDING, RUNNING, SUCCEEDED
@@ -18,6 +18,7 @@ LONG_QUEUE = replace(WORLD, job_pending_s=2.5)  # the retry finds the job still 
 # A crash after the service accepted a job but before the mixin stored its id is
 # the gap the mixin documents: the retry cannot know the job, so it submits again.
 GAP = "after_submit"
+TASK = "run_batch_job"
 KILLS = ("while_pending", "while_running", "job_done", "after_result", GAP)
 SUITE = Suite.of(
     WORLD,
@@ -61,28 +62,28 @@ def _clean(matrix: Matrix) -> list[CheckResult]:
     return [CheckResult("clean run", CLEAN, not problems, "; ".join(problems), {"jobs": len(billed)})]
 
 
-def probe_statuses(task, job_ids: list[str]) -> list[str]:
-    """Ask the operator's own methods about real jobs and every status the service reports."""
+def probe_statuses(matrix: Matrix, job_ids: list[str]) -> list[str]:
+    """Ask the operator's own methods (in the try runner, never here) about a real job and every status."""
     from retrylab.world import batch
 
+    statuses = (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED)
+    answers = matrix.lab.probe(matrix.dag_file, matrix.dag_id, TASK, job_ids[:1], list(statuses))
     wrong = []
     for job_id in job_ids[:1]:
-        truth = batch.service().job(job_id).status
-        try:
-            said = task.get_job_status(job_id, {})
-        except Exception as exc:  # noqa: BLE001 - reported as the symptom
-            said = f"an error ({type(exc).__name__}: {exc})"
+        truth = batch.service(matrix.lab.world).job(job_id).status
+        answer = answers.get(f"get_job_status({job_id!r})", {})
+        said = answer.get("ok", f"an error ({answer['error']})" if "error" in answer else None)
         if said != truth:
             wrong.append(f"get_job_status({job_id!r}) returned {said!r} while the service reports {truth!r}")
-    for status in (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED):
+    for status in statuses:
         for method, want in (("is_job_active", status in ACTIVE), ("is_job_succeeded", status == SUCCEEDED)):
-            try:
-                got = getattr(task, method)(status)
-            except Exception as exc:  # noqa: BLE001 - reported as the symptom
-                wrong.append(f"{method}({status!r}) raised {type(exc).__name__}: {exc}")
+            answer = answers.get(f"{method}({status!r})")
+            if answer is None:
                 continue
-            if bool(got) != want:
-                wrong.append(f"{method}({status!r}) returned {got!r}")
+            if "error" in answer:
+                wrong.append(f"{method}({status!r}) raised {answer['error']}")
+            elif bool(answer["ok"]) != want:
+                wrong.append(f"{method}({status!r}) returned {answer['ok']!r}")
     return wrong
 
 
@@ -101,9 +102,8 @@ def _reconnects(matrix: Matrix) -> list[CheckResult]:
             )
         if report.jobs_left_running:
             problems.append(f"after {scenario.label}, {', '.join(report.jobs_left_running)} was still running when the run ended")
-        task = matrix.task("run_batch_job")
-        if problems and task is not None and hasattr(task, "is_job_active"):  # a mixin operator to question
-            wrong = probe_statuses(task, [job.id for job in report.jobs])
+        if problems and report.jobs:  # question the operator's methods about what went wrong
+            wrong = probe_statuses(matrix, [job.id for job in report.jobs])
             if wrong:
                 problems.append(
                     "your operator answers " + ", ".join(wrong) + "; the mixin submits a new job whenever a stored "
@@ -120,35 +120,52 @@ def _return_value(matrix: Matrix) -> list[CheckResult]:
     return [equivalence.same_return_value(s.label, r, matrix.clean) for s, r in matrix.runs]
 
 
-HINTS = {
-    "clean run": (
-        "Run it once without a crash: `report = lab.run(FIX_FILE); report.show(); report.jobs`.",
-        "execute() must be `return self.execute_resumable(context)`; the mixin calls your six methods.",
-        "submit_job returns the id from `self.client.submit(...)`; get_job_result returns `self.client.get_result(external_id)`.",
+HIDDEN = (
+    Suite.of(
+        WorldConfig(seed=13, job_pending_s=1.2, job_running_s=0.6, job_outcomes=(FAILED, SUCCEEDED)),
+        ("while_pending", "while_running@2"),
+        kill=True,
     ),
-    "reconnects instead of resubmitting": (
-        "Look at `report.jobs` after a kill: which status did the first job have when the retry submitted the second?",
-        "On a retry the mixin asks your get_job_status, then is_job_active and is_job_succeeded. A status that is "
-        "neither counts as failed, and a failed job is submitted again.",
-        "The service reports PENDING and RUNNING while a job is alive: is_job_active must be True for both.",
+)
+
+CHECKS = (
+    Check(
+        "clean run",
+        _clean,
+        (
+            "Run it once without a crash: `report = lab.run(FIX_FILE); report.show(); report.jobs`.",
+            "execute() must be `return self.execute_resumable(context)`; the mixin calls your six methods.",
+            "submit_job returns the id from `self.client.submit(...)`; get_job_result returns `self.client.get_result(external_id)`.",
+        ),
     ),
-    "same return value": (
-        "Compare `report.return_value()` of a clean run with a run after a kill at while_running.",
-        "On Airflow 3.3.2, after a reconnect execute_resumable returns what poll_until_complete returns, and never calls get_job_result.",
-        "Make poll_until_complete wait for the job, raise if it did not succeed, and return self.get_job_result(external_id, context).",
+    Check(
+        "reconnects instead of resubmitting",
+        _reconnects,
+        (
+            "Look at `report.jobs` after a kill: which status did the first job have when the retry submitted the second?",
+            "On a retry the mixin asks your get_job_status, then is_job_active and is_job_succeeded. A status that is "
+            "neither counts as failed, and a failed job is submitted again.",
+            "The service reports PENDING and RUNNING while a job is alive: is_job_active must be True for both.",
+        ),
     ),
-}
+    Check(
+        "same return value",
+        _return_value,
+        (
+            "Compare `report.return_value()` of a clean run with a run after a kill at while_running.",
+            "On Airflow 3.3.2, after a reconnect execute_resumable returns what poll_until_complete returns, and never calls get_job_result.",
+            "Make poll_until_complete wait for the job, raise if it did not succeed, and return self.get_job_result(external_id, context).",
+        ),
+    ),
+)
 
 SPEC = ModuleSpec(
     id="03-resumable-jobs",
     title="Resumable external jobs",
     dag_id="resumable_fix",
-    task_id="run_batch_job",
+    task_id=TASK,
     suite=SUITE,
-    checks={
-        "clean run": _clean,
-        "reconnects instead of resubmitting": _reconnects,
-        "same return value": _return_value,
-    },
-    hints=HINTS,
+    hidden=HIDDEN,
+    operator_class="RevenueJobOperator",
+    checks=CHECKS,
 )

@@ -1,18 +1,33 @@
-"""What a module's grader is made of: the DAG it expects, the suites, the checks, the hints."""
+"""What a module's grader is made of: the DAG it expects, the suites, and its checks, each declared once.
+
+A ``Check`` holds its name, how it judges the runs and its hints together, so
+a name cannot drift between the evaluator, the hints and a test cell; asking
+for a check that does not exist raises instead of passing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from retrylab.checks import equivalence
+from retrylab.checks import equivalence, evidence
 from retrylab.checks.equivalence import Matrix, Scenario
 from retrylab.checks.results import CheckResult, Verdict
-from retrylab.runs import Lab
+from retrylab.runs import DagFileError
 from retrylab.world.state import WorldConfig
 
 Evaluator = Callable[[Matrix], list[CheckResult]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded check: its name, how the matrix is judged, the hints a learner can ask for."""
+
+    name: str
+    evaluate: Evaluator
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,21 @@ class Suite:
     def with_scenarios(self, scenarios: Sequence[Scenario]) -> Suite:
         return replace(self, scenarios=tuple(scenarios))
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "world": self.world.to_json(),
+            "scenarios": [s.to_json() for s in self.scenarios],
+            "fresh_variables": self.fresh_variables,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Suite:
+        return cls(
+            WorldConfig.from_json(data["world"]),
+            tuple(Scenario.from_json(s) for s in data["scenarios"]),
+            bool(data.get("fresh_variables", False)),
+        )
+
 
 @dataclass(frozen=True)
 class ModuleSpec:
@@ -46,25 +76,42 @@ class ModuleSpec:
     dag_id: str
     task_id: str
     suite: Suite
-    checks: dict[str, Evaluator]
-    hints: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    checks: tuple[Check, ...]
+    hidden: tuple[Suite, ...] = ()  # run by nbgrader's hidden tests and by `retrylab check`; never printed
+    operator_class: str = ""  # a class name the exercise asks the learner to keep
     run: equivalence.RunScenario = equivalence.run_once  # how one scenario runs
+    extra_dag_ids: tuple[str, ...] = field(default=())  # other DAGs the file must define (module 04's consumer)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.checks]
+
+    def check(self, name: str) -> Check:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise ValueError(f"{self.id} has no check named {name!r}; it has {self.names}.")
+
+    @property
+    def hints(self) -> dict[str, tuple[str, ...]]:
+        return {c.name: c.hints for c in self.checks} | {evidence.NAME: evidence.HINTS}
 
     def grade(
         self,
-        lab: Lab,
+        lab: Any,
         dag_file: str | Path,
         *,
         suite: Suite | None = None,
         only: Sequence[str] = (),
-        progress: bool = False,
+        progress: equivalence.Progress | bool | None = None,
     ) -> Verdict:
-        """Run the suite once and evaluate the checks (all, or those named in ``only``)."""
+        """Run the suite once in ``lab`` (an ``IsolatedLab``) and evaluate the checks (all, or those in ``only``)."""
         suite = suite or self.suite
-        names = [n for n in self.checks if not only or n in only]
-        unknown = set(only) - set(self.checks)
-        if unknown:
-            raise ValueError(f"{self.id} has no check named {sorted(unknown)}; it has {list(self.checks)}.")
+        checks = [self.check(name) for name in only] if only else list(self.checks)
+        names = [c.name for c in checks]
+        problem = self.wrong_names(lab, dag_file)
+        if problem:
+            return Verdict(self.id, str(dag_file), equivalence.dag_error_results(names, problem))
         matrix = equivalence.run_matrix(
             lab,
             dag_file,
@@ -75,15 +122,30 @@ class ModuleSpec:
             before=lab.clear_variables if suite.fresh_variables else None,
             run=self.run,
         )
-        if not matrix.error and matrix.clean is not None:
-            tasks = {t.task_id for t in matrix.clean.tries}
-            if self.task_id not in tasks:
-                matrix.error = (
-                    f"The DAG {self.dag_id!r} has no task {self.task_id!r} (its tasks: {sorted(tasks)}). "
-                    "Keep the task name the exercise gives."
-                )
         if matrix.error:
-            results = equivalence.dag_error_results(names, matrix.error)
-        else:
-            results = [r for name in names for r in self.checks[name](matrix)]
-        return Verdict(self.id, str(dag_file), results)
+            return Verdict(self.id, str(dag_file), equivalence.dag_error_results(names, matrix.error))
+        results = [replace(r, check=check.name) for check in checks for r in check.evaluate(matrix)]
+        return Verdict(self.id, str(dag_file), evidence.apply(matrix, results))
+
+    def wrong_names(self, lab: Any, dag_file: str | Path) -> str:
+        """Why the file cannot be graded at all (a syntax error, a wrong dag_id, task_id or class), before any run."""
+        try:
+            for dag_id in self.extra_dag_ids:
+                lab.tasks(dag_file, dag_id)
+            _, tasks = lab.tasks(dag_file, self.dag_id)
+        except DagFileError as exc:
+            return str(exc)
+        except FileNotFoundError:
+            return f"There is no DAG file at {dag_file}. Run the cell that writes it first."
+        if self.task_id not in tasks:
+            return (
+                f"The DAG {self.dag_id!r} has no task {self.task_id!r} (its tasks: {sorted(tasks)}). "
+                "Keep the task name the exercise gives."
+            )
+        cls = tasks[self.task_id].cls
+        if self.operator_class and cls != self.operator_class:
+            return (
+                f"The task {self.task_id!r} is a {cls}, but the exercise asks for the class {self.operator_class!r}. "
+                "Keep the class name the exercise gives."
+            )
+        return ""

@@ -11,6 +11,13 @@ import json
 from dataclasses import asdict, dataclass, field
 
 
+class CheckFailed(AssertionError):
+    """A graded check failed. In a notebook it shows as its message, not a traceback through the grader."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
 @dataclass(frozen=True)
 class CheckResult:
     check: str
@@ -53,7 +60,7 @@ class Verdict:
         for name in names:
             results = self.of(name)
             bad = [r for r in results if not r.passed]
-            lines.append(f"{'PASS' if not bad else 'FAIL'} {name}: {len(results) - len(bad)}/{len(results)} scenarios")
+            lines.append(f"{'PASS' if not bad else 'FAIL'} {name}: {len(results) - len(bad)} of {len(results)} scenarios passed")
             lines += [f"    - {r.symptom}" for r in bad[:limit]]
             if len(bad) > limit:
                 lines.append(f"    - ... and {len(bad) - limit} more scenarios with the same check failing")
@@ -70,10 +77,17 @@ class Verdict:
             indent=1,
         )
 
+    @classmethod
+    def from_json(cls, data: dict) -> Verdict:
+        return cls(data["module"], data["dag_file"], [CheckResult(**r) for r in data["checks"]])
+
     def assert_passed(self, check: str | None = None) -> None:
-        """Raise AssertionError naming the symptoms (what nbgrader shows as feedback)."""
+        """Raise AssertionError naming the symptoms (what nbgrader shows as feedback).
+
+        A check that produced no result at all fails too: a verdict is never a pass by absence.
+        """
         bad = self.failed(check)
-        if bad or not self.results:
+        if bad or not self.results or (check is not None and not self.of(check)):
             shown = "\n".join(f"- {r.symptom}" for r in bad[:4])
             more = f"\n- ... and {len(bad) - 4} more" if len(bad) > 4 else ""
-            raise AssertionError(f"{check or 'checks'} failed:\n{shown}{more}")
+            raise CheckFailed(f"{check or 'checks'} failed:\n{shown}{more}")

@@ -21,9 +21,9 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
+from retrylab import guards
 from retrylab.stack import signal_when_parent_dies  # the package is imported first anyway (python -m)
 
 HEALTH_PATH = "/api/v2/monitor/health"
@@ -75,47 +75,6 @@ def _wait_healthy(server: subprocess.Popen, timeout: float = 80.0) -> None:
     raise RuntimeError(f"airflow api-server was not healthy after {timeout:.0f} s")
 
 
-def _install_guards() -> None:
-    """Time limit and error recording for every task a worker parses (an Airflow cluster policy).
-
-    The task process parses the DAG file itself, so the lab's guards travel as
-    a real ``task_policy`` in ``airflow_local_settings`` (inherited through fork).
-    """
-    import types
-
-    module = types.ModuleType("airflow_local_settings")
-
-    def task_policy(task) -> None:
-        from retrylab.runs import _error_recorder
-        from retrylab.world.state import World
-
-        limit = timedelta(seconds=float(os.environ.get("RETRYLAB_TIME_LIMIT", "20")))
-        if not hasattr(task, "execute"):  # a mapped task: each mapped instance gets the time limit
-            timeout = task.partial_kwargs.get("execution_timeout")
-            if timeout is None or timeout > limit:
-                task.partial_kwargs["execution_timeout"] = limit
-            return
-        if task.execution_timeout is None or task.execution_timeout > limit:
-            task.execution_timeout = limit
-        # Not an on_failure/on_retry callback: for a task with callbacks, dag.test's executor
-        # loop hands a killed task's callback to a callback sink that dag.test never sets up.
-        record = _error_recorder(World.current(), Path(task.dag.fileloc) if task.dag else Path("?"), task)
-        execute = task.execute
-
-        def recorded_execute(context):
-            try:
-                return execute(context)
-            except BaseException as exc:
-                record({"ti": context["ti"], "exception": exc})
-                raise
-
-        task.execute = recorded_execute
-
-    module.task_policy = task_policy  # type: ignore[attr-defined]
-    module.__file__ = __file__
-    sys.modules["airflow_local_settings"] = module
-
-
 def main(deployment: bool = False) -> None:
     """``deployment``: also start ``airflow scheduler`` and ``airflow dag-processor`` and run no DAG itself."""
     answers = os.fdopen(os.dup(1), "w", buffering=1)
@@ -125,7 +84,7 @@ def main(deployment: bool = False) -> None:
 
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack to the log
     os.environ["RETRYLAB_ALLOW_KILL"] = "1"  # only task processes (forked below) ever fire it
-    _install_guards()
+    guards.install_task_policy()
     server = _start_api_server()
     global _API_SERVER_PID
     _API_SERVER_PID = server.pid

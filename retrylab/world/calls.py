@@ -12,6 +12,7 @@ import sys
 import time
 
 from retrylab import faults
+from retrylab.world.remote import SERVED, no_key, record_key, served
 from retrylab.world.state import Caller, World, WorldError
 
 OUTSIDE_A_TASK = Caller("", 0)
@@ -22,7 +23,12 @@ class RunawayLoop(WorldError):
 
 
 def who() -> Caller:
-    """The task instance try calling, or ``OUTSIDE_A_TASK`` from a notebook cell."""
+    """The task instance try calling, or ``OUTSIDE_A_TASK`` from a notebook cell.
+
+    In the world service: the try the service found for the calling process.
+    """
+    if SERVED.caller is not None:
+        return SERVED.caller
     if "airflow.sdk" not in sys.modules:
         # No task runs in a process without Airflow; importing it here would configure
         # Airflow before any sandbox is opened (a test of the world alone, say).
@@ -38,6 +44,11 @@ def who() -> Caller:
     return Caller(ti.run_id, ti.try_number, task)
 
 
+def is_planned(world: World, caller: Caller, point: faults.CrashPoint) -> bool:
+    """Whether a crash is planned at ``point`` on the caller's try."""
+    return caller != OUTSIDE_A_TASK and any(f.on_try == caller[1] and p == point for f, p in world.config.crash_points)
+
+
 def crash_if_planned(world: World, caller: Caller, point: faults.CrashPoint) -> None:
     if caller == OUTSIDE_A_TASK:
         return
@@ -45,9 +56,10 @@ def crash_if_planned(world: World, caller: Caller, point: faults.CrashPoint) -> 
         if fault.on_try != caller[1] or planned != point:
             continue
         world.record_event(caller, "crash", detail=fault.point)
-        faults.fire(fault)
+        faults.fire(fault, pid=SERVED.pid or None)
 
 
+@served
 def fetch_page(after_id: int = 0, limit: int = 1000) -> list[dict]:
     """Up to ``limit`` records with id greater than ``after_id``, in id order.
 
@@ -68,10 +80,12 @@ def fetch_page(after_id: int = 0, limit: int = 1000) -> list[dict]:
                 "and does the cursor move forward?"
             )
     start = bisect.bisect_right(world.ids, after_id)
-    if start:
-        page_no, position = world.page_of(world.ids[start - 1])
-        if position == cfg.page_size or start == len(world.ids):
-            crash_if_planned(world, caller, faults.CrashPoint("between_pages", page_no))
+    # Past the end of page K (by the server's paging), a planned between_pages:K fires: also for a
+    # cursor that is not on a page boundary (a task that checkpoints every record), so every planned
+    # crash happens to every task that gets that far.
+    passed = cfg.pages if start == len(world.ids) else start // cfg.page_size
+    for page_no in range(1, passed + 1):
+        crash_if_planned(world, caller, faults.CrashPoint("between_pages", page_no))
     served = [dict(r) for r in world.records[start : start + max(0, min(limit, cfg.page_size))]]
     detail = f"{served[0]['id']}-{served[-1]['id']}" if served else "empty"
     world.record_event(caller, "fetch", after_id, detail)
@@ -83,6 +97,13 @@ def _load(record: dict, mode: str) -> None:
         raise TypeError(f"expected a record dict from fetch_page, got {type(record).__name__}")
     world = World.current()
     caller = who()
+    if caller != OUTSIDE_A_TASK:
+        writes = world.bump(caller, "writes")
+        if writes > world.config.write_limit:
+            raise RunawayLoop(
+                f"the task wrote {writes} rows in one try, but the source has only {len(world.ids)} records: "
+                "the loop never stops. Does it move on to the next record and stop at the end?"
+            )
     with world.db:
         world.db.execute("BEGIN")
         if mode == "upsert":
@@ -99,16 +120,19 @@ def _load(record: dict, mode: str) -> None:
         crash_if_planned(world, caller, faults.CrashPoint("after_load", page))
 
 
+@served(posted=record_key)
 def transform_and_load(record: dict) -> None:
     """Append one record to the warehouse (a plain INSERT: a repeat is a duplicate row)."""
     _load(record, "append")
 
 
+@served(posted=record_key)
 def transform_and_upsert(record: dict) -> None:
     """Write one record idempotently (MERGE on id: a repeat replaces the row)."""
     _load(record, "upsert")
 
 
+@served(posted=no_key)
 def note(name: str, value: object) -> None:
     """Write what the task saw into the ledger (e.g. what xcom_pull returned on this try).
 
@@ -118,6 +142,7 @@ def note(name: str, value: object) -> None:
     World.current().record_event(who(), "note", detail=f"{name}={value!r}")
 
 
+@served
 def rendezvous(name: str, parties: int, timeout: float = 8.0) -> None:
     """Wait here until ``parties`` tasks of this DAG run have arrived (a barrier).
 
@@ -136,3 +161,9 @@ def rendezvous(name: str, parties: int, timeout: float = 8.0) -> None:
         if time.monotonic() > deadline:
             raise WorldError(f"only {arrived} of {parties} tasks reached {name!r} within {timeout:.0f} s: do they run in parallel?")
         time.sleep(0.05)
+
+
+@served
+def report_failure(task: str, description: str) -> None:
+    """Record why the calling try failed (the lab's guard calls it; the timeline shows it)."""
+    World.current().record_event(who(), "try_failed", detail=f"{task}||{description}")

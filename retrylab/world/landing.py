@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 
 from retrylab import faults
 from retrylab.world.batch import BatchClient
-from retrylab.world.calls import crash_if_planned, who
+from retrylab.world.calls import crash_if_planned, is_planned, who
+from retrylab.world.remote import no_key, served
 from retrylab.world.state import World, WorldError
 
 batch_client = BatchClient()
@@ -34,6 +35,7 @@ def _landing_world() -> World:
     return world
 
 
+@served
 def utcnow() -> datetime:
     """The company's clock (naive UTC, like ``datetime.utcnow()``)."""
     return datetime.fromisoformat(_landing_world().config.clock)
@@ -57,6 +59,7 @@ def _as_time(value: object, name: str) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+@served
 def fetch_since(watermark: str | datetime) -> list[dict]:
     """Every order that has landed by now whose ``event_time`` is after ``watermark``, in event order."""
     since = _as_time(watermark, "watermark")
@@ -80,29 +83,42 @@ def _write(records: Sequence[dict], mode: str) -> None:
         raise TypeError(f"expected record dicts from fetch_since, got {bad!r}")
     world = _landing_world()
     caller = who()
-    with world.db:
-        world.db.execute("BEGIN")
-        for record in records:
-            if mode == "upsert":
-                world.db.execute("DELETE FROM orders WHERE id = ?", (record["id"],))
-            world.db.execute(
-                "INSERT INTO orders(id, customer, amount_cents, event_time, run_id, try_number) VALUES (?,?,?,?,?,?)",
-                (record["id"], record.get("customer", ""), record.get("amount_cents", 0), record["event_time"], caller[0], caller[1]),
-            )
-            world.record_event(caller, mode, record["id"])
+    before_commit = faults.CrashPoint("before_commit")
+    try:
+        with world.db:
+            world.db.execute("BEGIN")
+            for record in records:
+                if mode == "upsert":
+                    world.db.execute("DELETE FROM orders WHERE id = ?", (record["id"],))
+                world.db.execute(
+                    "INSERT INTO orders(id, customer, amount_cents, event_time, run_id, try_number) VALUES (?,?,?,?,?,?)",
+                    (record["id"], record.get("customer", ""), record.get("amount_cents", 0), record["event_time"], caller[0], caller[1]),
+                )
+                world.record_event(caller, mode, record["id"])
+            if is_planned(world, caller, before_commit):
+                raise _RolledBack  # the rows were written; the transaction never commits
+    except _RolledBack:
+        crash_if_planned(world, caller, before_commit)  # recorded after the rollback, which took the rows with it
     crash_if_planned(world, caller, faults.CrashPoint("after_commit"))
 
 
+class _RolledBack(Exception):
+    """A load that crashed before its commit (the transaction is rolled back)."""
+
+
+@served
 def load_to_warehouse(records: Sequence[dict]) -> None:
     """Append the records in one transaction (a plain INSERT: loading a record again duplicates it)."""
     _write(records, "append")
 
 
+@served
 def merge_into_warehouse(records: Sequence[dict]) -> None:
     """MERGE the records on id in one transaction (loading a record again replaces its row)."""
     _write(records, "upsert")
 
 
+@served
 def read_warehouse(after: str | datetime, through: str | datetime) -> list[dict]:
     """The warehouse rows whose ``event_time`` is in (after, through], in event order (duplicates included)."""
     low, high = _as_time(after, "after"), _as_time(through, "through")
@@ -116,6 +132,7 @@ def read_warehouse(after: str | datetime, through: str | datetime) -> list[dict]
     return [dict(zip(("id", "customer", "amount_cents", "event_time"), row)) for row in rows]
 
 
+@served(posted=no_key)
 def process_order(row: dict) -> None:
     """The downstream's side effect for one order (it bills the customer): each call counts."""
     if not isinstance(row, dict) or "id" not in row:

@@ -22,6 +22,7 @@ from retrylab import faults
 from retrylab.errors import LabError
 from retrylab.sandbox import WORLD_ENV
 from retrylab.world import dataset
+from retrylab.world.remote import SERVED
 from retrylab.world.sqlite import Connections
 
 SCHEMA = """
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS ledger (
 
 
 SOURCES = ("orders", "landing")
+JOB_CLOCKS = ("wall", "polls")
 
 
 class Caller(NamedTuple):
@@ -78,6 +80,7 @@ class WorldConfig:
     job_cost_cents: int = 1250  # what the service bills per accepted job
     source: str = "orders"  # "orders": the paginated source; "landing": late-arriving orders (module 04)
     clock: str = ""  # the company's clock (ISO) while a run of the landing world goes on
+    job_clock: str = "wall"  # "wall": jobs age in real time; "polls": by POLL_TICK per status check (graders)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "job_outcomes", tuple(self.job_outcomes))
@@ -85,6 +88,8 @@ class WorldConfig:
             raise WorldError(f"job_outcomes must list SUCCEEDED or FAILED, got {self.job_outcomes!r}.")
         if min(self.job_pending_s, self.job_running_s) < 0:
             raise WorldError("job_pending_s and job_running_s cannot be negative.")
+        if self.job_clock not in JOB_CLOCKS:
+            raise WorldError(f"job_clock must be one of {JOB_CLOCKS}, got {self.job_clock!r}.")
         if self.source not in SOURCES:
             raise WorldError(f"source must be one of {SOURCES}, got {self.source!r}.")
         if self.source == "landing" and not self.clock:
@@ -110,6 +115,11 @@ class WorldConfig:
         return self.fetch_budget or max(20, 5 * self.pages)
 
     @property
+    def write_limit(self) -> int:
+        """Rows a try may write before it counts as a loop that never stops (a retry may redo everything twice)."""
+        return 3 * self.records + 10
+
+    @property
     def pages(self) -> int:
         return -(-self.records // self.page_size)
 
@@ -127,6 +137,7 @@ class WorldConfig:
             "job_cost_cents": self.job_cost_cents,
             "source": self.source,
             "clock": self.clock,
+            "job_clock": self.job_clock,
         }
 
     @classmethod
@@ -137,18 +148,25 @@ class WorldConfig:
 class World:
     """The simulated company living in folder ``root``."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, memory: bool = False) -> None:
         self.root = Path(root)
+        self.memory = memory  # the world service's worlds: in memory, never on disk
         self._root_text = str(root)
         self._config_path = str(self.root / "world.json")
         self._conns: Connections | None = None
         self._config_stamp: float | None = None
         self._config: WorldConfig | None = None
+        self._counts: dict[tuple, int] = {}
 
     @classmethod
     def current(cls) -> World:
-        """The world of this process's sandbox (set by the sandbox, inherited by workers)."""
+        """The world of this process's sandbox (set by the sandbox, inherited by workers).
+
+        In the world service, the world the call being served acts on.
+        """
         global _CURRENT
+        if SERVED.world is not None:
+            return SERVED.world
         root = os.environ.get(WORLD_ENV)
         if _CURRENT is not None and _CURRENT._root_text == root:
             return _CURRENT
@@ -168,6 +186,10 @@ class World:
 
     @property
     def config(self) -> WorldConfig:
+        if self.memory:
+            if self._config is None:
+                raise WorldError("This world was never reset; call reset() first.")
+            return self._config
         try:
             stamp = os.stat(self._config_path).st_mtime_ns
         except FileNotFoundError:
@@ -175,22 +197,30 @@ class World:
         if stamp != self._config_stamp:
             self._config = WorldConfig.from_json(json.loads(self.config_file.read_text()))
             self._config_stamp = stamp
-            self.__dict__.pop("records", None)
-            for name in ("_position", "ids"):
-                self.__dict__.pop(name, None)
+            self._forget_records()
         assert self._config is not None
         return self._config
+
+    def _forget_records(self) -> None:
+        for name in ("records", "_position", "ids"):
+            self.__dict__.pop(name, None)
 
     def reset(self, config: WorldConfig) -> None:
         """Start a scenario: empty warehouse and ledger, the given config."""
         self.close()
-        self.root.mkdir(parents=True, exist_ok=True)
-        for name in ("warehouse.db", "warehouse.db-wal", "warehouse.db-shm"):
-            (self.root / name).unlink(missing_ok=True)
+        if not self.memory:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for name in ("warehouse.db", "warehouse.db-wal", "warehouse.db-shm"):
+                (self.root / name).unlink(missing_ok=True)
         self.reconfigure(config)
 
     def reconfigure(self, config: WorldConfig) -> None:
         """Change the scenario (clock, fault plan) and keep the warehouse and ledger: the next day."""
+        self._counts.clear()
+        if self.memory:
+            self._config = config
+            self._forget_records()
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.config_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(config.to_json(), indent=1))
@@ -226,13 +256,19 @@ class World:
     @property
     def db(self) -> sqlite3.Connection:
         if self._conns is None:
-            self._conns = Connections(self.root / "warehouse.db", SCHEMA, synchronous_off=True)
+            self._conns = Connections(self.root / "warehouse.db", SCHEMA, synchronous_off=True, memory=self.memory)
         return self._conns.get()
 
     def close(self) -> None:
         if self._conns is not None:
             self._conns.close()
             self._conns = None
+
+    def bump(self, who: tuple, kind: str) -> int:
+        """Count one more ``kind`` (e.g. a write) for a try; returns the try's count so far."""
+        key = (tuple(who), kind)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        return self._counts[key]
 
     def record_event(self, who: tuple, event: str, record_id: int | None = None, detail: str = "") -> None:
         """Write one side effect to the ledger; ``who`` is a Caller or (run_id, try_number)."""

@@ -1,0 +1,52 @@
+"""One way to grade, whoever asks: the grader process behind ``ex.check()``, ``retrylab check``, the tests.
+
+It runs a module's public suite, a suite given as data, or the module's
+hidden suites. Hidden scenarios are reported as "hidden scenario N": a
+learner (or nbgrader's feedback) learns what broke, never the parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from retrylab import checks
+from retrylab.checks.equivalence import Progress
+from retrylab.checks.module import ModuleSpec, Suite
+from retrylab.checks.results import Verdict
+
+
+def hidden_suites(spec: ModuleSpec) -> list[Suite]:
+    """The module's hidden suites, their scenarios renamed so that no label shows a parameter."""
+    out, n = [], 0
+    for suite in spec.hidden:
+        scenarios = []
+        for scenario in suite.scenarios:
+            n += 1
+            scenarios.append(replace(scenario, name=f"hidden scenario {n}"))
+        out.append(suite.with_scenarios(scenarios))
+    return out
+
+
+def grade(
+    lab: Any,
+    module: str,
+    dag_file: Path,
+    *,
+    suite: Suite | dict | None = None,
+    hidden: bool = False,
+    only: tuple[str, ...] = (),
+    progress: Progress | bool | None = None,
+) -> Verdict:
+    """Grade ``dag_file`` for ``module`` in ``lab`` (an ``IsolatedLab``); unknown modules and checks raise."""
+    spec = checks.module(module)
+    for name in only:
+        spec.check(name)  # raises on a name the module does not have
+    if isinstance(suite, dict):
+        suite = Suite.from_json(suite)
+    suites = hidden_suites(spec) if hidden else [suite]
+    results = [r for s in suites for r in spec.grade(lab, dag_file, suite=s, only=only, progress=progress).results]
+    # Messages name the learner's file, not the copy graded in the lab's DAGs folder.
+    copy = str(lab.box.dags / Path(dag_file).name)
+    return Verdict(spec.id, str(dag_file), [replace(r, symptom=r.symptom.replace(copy, str(dag_file))) for r in results])
