@@ -44,7 +44,7 @@ def test_the_naive_task_pays_twice_and_says_so(lab, grader, dag_file):
     ("change", "check", "symptom"),
     [
         (('status in ("PENDING", "RUNNING")', 'status == "RUNNING"'), "reconnects instead of resubmitting", "is_job_active('PENDING') returned False"),
-        (("return self.client.get_status(external_id)", "return self.client.get_status(external_id).lower()"), "reconnects instead of resubmitting", "returned 'succeeded' while the service reports 'SUCCEEDED'"),
+        (("return self.client.get_status(external_id)", "return self.client.get_status(external_id).lower()"), "reconnects instead of resubmitting", "get_job_status('job-"),
         (("        return self.get_job_result(external_id, context)\n", "        return None\n"), "same return value", "the task returned None after a long queue and a worker kill at while_pending"),
     ],
     ids=["pending-not-active", "lowercase-status", "reconnect-returns-none"],

@@ -21,9 +21,11 @@ from retrylab.world import batch
 from retrylab.world.state import WorldConfig
 
 SPARK_TASK = "run_spark_job"
-# One page holds every record: the seed's task fetches once per run ("all records after the cursor").
+# The lesson's sources serve everything in one page (the seed's task fetches once per run).
 PROD = WorldConfig(seed=7, records=600, page_size=1000, environment="prod", job_pending_s=0.2, job_running_s=3.0)
 STAGING = replace(PROD, seed=36, records=300, environment="staging")  # ids inside prod's range
+# Graded on pages of 200: a task without a checkpoint re-fetches what it loaded, one that fetches once misses records.
+GRADED_PROD, GRADED_STAGING = replace(PROD, page_size=200), replace(STAGING, page_size=200)
 # A prod run whose worker keeps dying while its job runs: it fails by design and
 # leaves its job running, which is what a later staging run must not pick up.
 DOOMED = "a prod run whose worker crashes on every try while its job runs"
@@ -41,7 +43,7 @@ def environments(prod: WorldConfig, staging: WorldConfig) -> tuple[Scenario, ...
     )
 
 
-SUITE = Suite(PROD, environments(PROD, STAGING), fresh_variables=True)
+SUITE = Suite(GRADED_PROD, environments(GRADED_PROD, GRADED_STAGING), fresh_variables=True)
 
 
 def _clean(matrix: Matrix) -> list[CheckResult]:
@@ -93,9 +95,13 @@ def _own_job(label: str, report: RunReport, *, setup: bool) -> list[CheckResult]
     return [CheckResult("uses only its own job", label, not problems, "; ".join(problems), {"jobs": len(report.jobs)})]
 
 
-HIDDEN_PROD = replace(PROD, seed=13, records=500)
+HIDDEN_PROD = replace(GRADED_PROD, seed=13, records=500, page_size=150)
 HIDDEN = (
-    Suite(HIDDEN_PROD, environments(HIDDEN_PROD, replace(STAGING, seed=4, records=250, job_running_s=2.0)), fresh_variables=True),
+    Suite(
+        HIDDEN_PROD,
+        environments(HIDDEN_PROD, replace(GRADED_STAGING, seed=4, records=250, page_size=150, job_running_s=2.0)),
+        fresh_variables=True,
+    ),
 )
 
 CHECKS = (
@@ -105,6 +111,17 @@ CHECKS = (
         (
             "Run the DAG once in prod: `lab.run(FIX_FILE, world=PROD).show()`; both tasks must succeed.",
             "run_spark_job must submit a job to the batch service and wait until it SUCCEEDED.",
+        ),
+    ),
+    Check(
+        "resumes from checkpoint",
+        lambda matrix: equivalence.resumes(matrix, lambda _report: ["ingest_records"], lambda s: s.note != DOOMED),
+        (
+            "Run it with a crash between pages: `lab.run(FIX, world=replace(PROD, page_size=200), crash=\"between_pages:1\").show()`. "
+            "Where does try 2 start?",
+            "A cursor kept in a Variable is shared by every run and environment; one kept in a local variable dies with "
+            "the try. The task state store keeps it per task instance, across retries.",
+            "Read the cursor from `task_state_store` before the loop and set it after each page.",
         ),
     ),
     Check(

@@ -16,6 +16,7 @@ from retrylab.checks import equivalence, evidence
 from retrylab.checks.equivalence import Matrix, Scenario
 from retrylab.checks.results import CheckResult, Verdict
 from retrylab.runs import DagFileError
+from retrylab.world import batch
 from retrylab.world.state import WorldConfig
 
 Evaluator = Callable[[Matrix], list[CheckResult]]
@@ -123,8 +124,12 @@ class ModuleSpec:
             run=self.run,
         )
         if matrix.error:
+            batch.service(lab.world).cancel_active()
             return Verdict(self.id, str(dag_file), equivalence.dag_error_results(names, matrix.error))
-        results = [replace(r, check=check.name) for check in checks for r in check.evaluate(matrix)]
+        try:
+            results = [replace(r, check=check.name) for check in checks for r in check.evaluate(matrix)]
+        finally:
+            batch.service(lab.world).cancel_active()  # a check leaves no job running in the service
         return Verdict(self.id, str(dag_file), evidence.apply(matrix, results))
 
     def wrong_names(self, lab: Any, dag_file: str | Path) -> str:
@@ -143,7 +148,7 @@ class ModuleSpec:
                 "Keep the task name the exercise gives."
             )
         cls = tasks[self.task_id].cls
-        if self.operator_class and cls != self.operator_class:
+        if self.operator_class and tasks[self.task_id].own_class and cls != self.operator_class:
             return (
                 f"The task {self.task_id!r} is a {cls}, but the exercise asks for the class {self.operator_class!r}. "
                 "Keep the class name the exercise gives."

@@ -36,6 +36,7 @@ class TaskInfo:
     retries: int
     retry_delay: float
     mapped: bool
+    own_class: bool = False  # the class is defined in the DAG file (not Airflow's, not the course's)
 
 
 class IsolatedLab(Lab):
@@ -134,7 +135,7 @@ class IsolatedLab(Lab):
                 + " Keep the dag_id the exercise gives."
             )
         return dag_id, {
-            task_id: TaskInfo(task_id, t["class"], t["retries"], t["retry_delay"], t["mapped"])
+            task_id: TaskInfo(task_id, t["class"], t["retries"], t["retry_delay"], t["mapped"], t.get("own_class", False))
             for task_id, t in dags[dag_id].items()
         }
 

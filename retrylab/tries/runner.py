@@ -74,6 +74,8 @@ def describe(dag_bag_cls, request: dict[str, Any]) -> dict[str, Any]:
                     "retries": task.retries or 0,
                     "retry_delay": task.retry_delay.total_seconds() if task.retry_delay else 0.0,
                     "mapped": not hasattr(task, "execute"),
+                    # a class the DAG file itself defines (DagBag imports it as unusual_prefix_<sha>_<name>)
+                    "own_class": type(task).__module__.startswith("unusual_prefix_"),
                 }
                 for task in dag.tasks
             }

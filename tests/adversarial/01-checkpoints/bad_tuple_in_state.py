@@ -1,0 +1,30 @@
+# expect: fail
+# class: bad-input
+# symptom: tuple
+# why: checkpoints a tuple (cursor, page count); task_state_store rejects tuples with a validation error on the first set(), so every try fails; a correct grader must fail it with a message about the value type.
+"""Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, task
+
+from retrylab.world import fetch_page, transform_and_load, transform_and_upsert
+
+PAGE_SIZE = 1000
+
+with DAG(dag_id="checkpoint_fix", schedule="@daily", start_date=datetime(2025, 1, 1), catchup=False):
+
+    @task(retries=5, retry_delay=timedelta(seconds=0))
+    def process_large_batch(task_state_store=None):
+        cursor, pages = task_state_store.get("cursor", [0, 0])
+        while True:
+            page = fetch_page(after_id=cursor, limit=PAGE_SIZE)
+            if not page:
+                break
+            for record in page:
+                transform_and_upsert(record)
+            cursor, pages = page[-1]["id"], pages + 1
+            task_state_store.set("cursor", (cursor, pages))
+
+    process_large_batch()

@@ -1,0 +1,30 @@
+# expect: fail
+# class: mistake
+# symptom: loaded twice
+# why: checkpoints correctly after each page but keeps the plain INSERT (transform_and_load); a crash inside a page (mid_page/after_load) makes the retry write the already-written part of that page again, so a correct grader must fail it for duplicate rows.
+"""Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, task
+
+from retrylab.world import fetch_page, transform_and_load, transform_and_upsert
+
+PAGE_SIZE = 1000
+
+with DAG(dag_id="checkpoint_fix", schedule="@daily", start_date=datetime(2025, 1, 1), catchup=False):
+
+    @task(retries=5, retry_delay=timedelta(seconds=0))
+    def process_large_batch(task_state_store=None):
+        cursor = task_state_store.get("cursor", 0)
+        while True:
+            page = fetch_page(after_id=cursor, limit=PAGE_SIZE)
+            if not page:
+                break
+            for record in page:
+                transform_and_load(record)
+            cursor = page[-1]["id"]
+            task_state_store.set("cursor", cursor)
+
+    process_large_batch()

@@ -1,0 +1,50 @@
+# expect: fail
+# class: process-state
+# symptom: job
+# why: a correct watermark and MERGE, but the batch job id lives in a module-level dict keyed by run_id instead of task_state_store; a retry in the same process (dag.test) reconnects, but on a real worker each try is a new process, so a crash while the job runs makes the retry pay for a second job, and a correct grader must fail it.
+"""Exercise: a watermark in asset state, and a downstream that bills every order once."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, Asset, task
+
+from retrylab.world.landing import batch_client, fetch_since, load_to_warehouse, merge_into_warehouse, process_order, read_warehouse
+
+ORDERS = Asset(name="orders/daily", uri="s3://warehouse/orders/daily")
+START = "2024-01-01T00:00:00"
+_JOBS: dict[str, str] = {}  # run_id -> batch job id
+
+
+with DAG(dag_id="orders_watermark", schedule="@daily", start_date=datetime(2025, 1, 1), catchup=False):
+
+    @task(retries=3, retry_delay=timedelta(seconds=0), outlets=[ORDERS])
+    def load_orders(task_state_store=None, asset_state_store=None, run_id=None):
+        job_id = _JOBS.get(run_id)
+        if job_id is None or batch_client.get_status(job_id) in ("FAILED", "CANCELLED"):
+            job_id = batch_client.submit("orders_export")
+            _JOBS[run_id] = job_id
+        batch_client.wait(job_id)
+        state = asset_state_store[ORDERS]
+        records = fetch_since(state.get("watermark", START))
+        merge_into_warehouse(records)
+        if records:
+            state.set("watermark", max(r["event_time"] for r in records))
+
+    load_orders()
+
+
+with DAG(dag_id="orders_billing", schedule=[ORDERS], start_date=datetime(2025, 1, 1), catchup=False):
+
+    @task(retries=3, retry_delay=timedelta(seconds=0), inlets=[ORDERS])
+    def bill_new_orders(asset_state_store=None):
+        state = asset_state_store[ORDERS]
+        through = state.get("watermark")
+        if through is None:
+            return
+        after = state.get("orders_billing.billed_through", START)
+        for row in read_warehouse(after, through):
+            process_order(row)
+        state.set("orders_billing.billed_through", through)
+
+    bill_new_orders()
