@@ -6,7 +6,8 @@
    the result, not to interpreter exit): the lab
    (template DB copy + dag.test()) against the naive path (`airflow db migrate`
    in a fresh AIRFLOW_HOME, then a fresh process running dag.test()).
-2. Module 01's crash matrix (clean run + 10 crash scenarios) in a warm process.
+2. Module 01's crash matrix (clean run + 10 crash scenarios) in a warm process, with every
+   try in that process (lessons) and with every try in a process of its own (grading).
 3. Peak memory of a real Jupyter kernel that opens the lab and runs the matrix.
 4. The worker stack (API server + LocalExecutor, module 03): start-up, and one
    kill-mode scenario (a real SIGKILL and Airflow's retry) once it is up.
@@ -106,7 +107,9 @@ def run_json(script: str):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def warm_matrix(tmp: Path, repeat: int) -> list[float]:
+def warm_matrix(tmp: Path, repeat: int) -> dict[str, list[float]]:
+    """Module 01's matrix (clean + 10 crashes), warm, both ways in one process: every try inside this process
+    (the lessons' dag.test path) and every try in a process of its own (what grading uses)."""
     fix = tmp / "checkpoint_fix.py"
     fix.write_text(dag_source("01-checkpoints", "checkpoint_fix.py"))
     return run_json(
@@ -115,15 +118,24 @@ def warm_matrix(tmp: Path, repeat: int) -> list[float]:
         import retrylab
         from retrylab import checks
         from retrylab.checks import equivalence
+        from retrylab.tries.lab import IsolatedLab
         lab = retrylab.open_lab({str(tmp / 'mlab')!r}, {str(tmp / 'mdags')!r})
+        isolated = IsolatedLab(lab.box)
         spec = checks.module("01-checkpoints")
-        lab.run({str(fix)!r}, dag_id="checkpoint_fix")  # pay the cold start first
-        times = []
+        lab.run({str(fix)!r}, dag_id="checkpoint_fix")  # pay both cold starts first
+        isolated.run({str(fix)!r}, dag_id="checkpoint_fix")
+        times = {{"in_process": [], "per_process": []}}
         for _ in range({repeat}):
             equivalence._CACHE.clear()
             started = time.perf_counter()
-            assert spec.grade(lab, {str(fix)!r}).passed
-            times.append(time.perf_counter() - started)
+            matrix = equivalence.run_matrix(lab, {str(fix)!r}, spec.dag_id, spec.suite.world, spec.suite.scenarios)
+            assert not matrix.error and all(r.succeeded for _, r in matrix.runs)
+            times["in_process"].append(time.perf_counter() - started)
+            equivalence._CACHE.clear()
+            started = time.perf_counter()
+            assert spec.grade(isolated, {str(fix)!r}).passed
+            times["per_process"].append(time.perf_counter() - started)
+        isolated.close()
         print(json.dumps(times))
         """
     )
@@ -160,15 +172,18 @@ def watermarks(tmp: Path, repeat: int) -> dict[str, list[float]]:
         from retrylab import checks
         from retrylab.checks import equivalence
         from retrylab.daily import LANDING
+        from retrylab.tries.lab import IsolatedLab
         lab = retrylab.open_lab({str(tmp / 'wlab')!r}, {str(tmp / 'wdags')!r})
+        isolated = IsolatedLab(lab.box)
         spec = checks.module("04-asset-watermarks")
-        lab.run({str(fix)!r}, dag_id="orders_watermark", world=LANDING)  # pay the cold start first
+        isolated.run({str(fix)!r}, dag_id="orders_watermark", world=LANDING)  # pay the cold start first
         grades = []
         for _ in range({repeat}):
             equivalence._CACHE.clear()
             started = time.perf_counter()
-            assert spec.grade(lab, {str(fix)!r}).passed
+            assert spec.grade(isolated, {str(fix)!r}).passed
             grades.append(time.perf_counter() - started)
+        isolated.close()
         shutil.copy({str(fix)!r}, lab.box.dags)
         lab.clear_asset_state()
         lab.use_world(LANDING)
@@ -225,7 +240,9 @@ def main() -> None:
         results["lab_cold_start_s"] = lab
         results["naive_cold_start_s"] = naive
         print("crash matrix ...", file=sys.stderr)
-        results["matrix_warm_s"] = warm_matrix(tmp, args.repeat)
+        matrix = warm_matrix(tmp, args.repeat)
+        results["matrix_warm_s"] = matrix["in_process"]
+        results["matrix_per_process_s"] = matrix["per_process"]
         print("worker stack ...", file=sys.stderr)
         stack = worker_stack(tmp, args.repeat)
         results["stack_startup_s"] = stack["startup"]
@@ -246,11 +263,13 @@ def main() -> None:
         ("Cold start to first DAG-run result (lab)", f"{med['lab_cold_start_s']:.1f} s", "<= 8 s, <= half of naive"),
         ("Cold start, naive (`db migrate` + `dag.test()`)", f"{med['naive_cold_start_s']:.1f} s", ""),
         ("Lab / naive", f"{ratio:.2f}", "<= 0.50"),
-        ("Module 01 crash matrix, warm (clean + 10 crashes)", f"{med['matrix_warm_s']:.1f} s", "<= 5 s"),
+        ("Module 01 crash matrix, warm, every try in this process (lessons)", f"{med['matrix_warm_s']:.1f} s", "<= 5 s"),
+        ("Module 01 crash matrix, warm, every try its own process (grading)", f"{med['matrix_per_process_s']:.1f} s", ""),
+        ("Per-process / in-process", f"{med['matrix_per_process_s'] / med['matrix_warm_s']:.2f}", "<= 2"),
         ("Peak memory of a kernel running the matrix", f"{med['kernel_peak_mib']:.0f} MiB", ""),
         ("Worker stack start-up (API server + LocalExecutor)", f"{med['stack_startup_s']:.1f} s", "<= 30 s"),
         ("One kill-mode scenario (SIGKILL + retry), stack up", f"{med['kill_scenario_s']:.1f} s", "<= 10 s"),
-        ("Module 04 grader, warm (clean week + 4 crashed weeks)", f"{med['m04_grade_s']:.1f} s", "<= 30 s"),
+        ("Module 04 grader, warm (clean week + 5 crashed weeks), per process", f"{med['m04_grade_s']:.1f} s", "<= 30 s"),
         ("Deployment start to the scheduler-triggered downstream run", f"{med['m04_deployment_s']:.1f} s", "<= 60 s"),
     ]
     if "make_test_s" in med:

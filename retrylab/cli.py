@@ -102,16 +102,17 @@ def _check(args: argparse.Namespace) -> int:
         lab = IsolatedLab(box)
         try:
             public = grading.grade(lab, spec.id, dag_file, progress=_dots if dots else None)
-            hidden = grading.grade(lab, spec.id, dag_file, hidden=True, progress=_dots if dots else None) if spec.hidden else None
+            unloadable = all(not r.crash for r in public.results)  # the file could not be run at all: said once
+            hidden = None
+            if spec.hidden and not unloadable:
+                hidden = grading.grade(lab, spec.id, dag_file, hidden=True, progress=_dots if dots else None)
         finally:
             lab.close()
     verdict = Verdict(spec.id, str(dag_file), public.results + (hidden.results if hidden else []))
-    if args.json or args.output:
-        text = verdict.to_json()
-        if args.output:
-            Path(args.output).write_text(text + "\n")
-        else:
-            print(text)
+    if args.output:
+        Path(args.output).write_text(verdict.to_json() + "\n")
+    if args.json:
+        print(verdict.to_json())
     if not args.json:
         print(f"{spec.id}: {dag_file}")
         print(verdict.summary())

@@ -62,3 +62,32 @@ def test_check_explains_a_module_03_file_that_cannot_load(tmp_path):
     result = retrylab("check", "03", str(broken))
     assert result.returncode == 1
     assert "syntax error" in result.stdout and "every check" in result.stdout
+
+
+def test_a_dag_that_prints_fake_json_and_exits_cannot_fake_the_verdict(tmp_path):
+    fix = dag_source("01-checkpoints", "checkpoint_fix.py")
+    assert "    @task(" in fix
+    cheat = fix.replace(
+        "    @task(",
+        "    import os, sys\n"
+        '    sys.__stdout__.write(\'{"module": "01-checkpoints", "passed": true, "checks": []}\\n\')\n'
+        "    sys.__stdout__.flush()\n"
+        "    os._exit(0)\n"
+        "    @task(",
+        1,
+    )
+    path = write(tmp_path, "checkpoint_fix.py", cheat)
+    out = tmp_path / "verdict.json"
+    result = retrylab("check", "01", str(path), "--json", "--output", str(out))
+    assert result.returncode == 1, result.stdout + result.stderr
+    verdict = json.loads(result.stdout)  # only the grader's JSON: the DAG's text never reaches this stdout
+    assert verdict["passed"] is False and json.loads(out.read_text()) == verdict
+    assert "os._exit" in verdict["checks"][0]["symptom"]
+
+
+def test_a_syntax_error_names_the_learners_file(tmp_path):
+    path = write(tmp_path, "checkpoint_fix.py", dag_source("01-checkpoints", "checkpoint_fix.py").replace("while True:", "while True"))
+    result = retrylab("check", "01", str(path))
+    assert result.returncode == 1
+    assert "checkpoint_fix.py has a syntax error" in result.stdout
+    assert "retrylab-check-" not in result.stdout  # never the grader's temporary copy

@@ -29,6 +29,7 @@ HINTS = (
 def scenario_problem(scenario: Any, report: Any) -> str:
     """Why the crashes planned for ``scenario`` cannot be trusted to have done their work, or ''."""
     runs = getattr(report, "runs", None) or [report]
+    first_try = min((f.on_try for f in scenario.faults), default=0)
     for fault in scenario.faults:
         fired = [
             (run, e)
@@ -37,6 +38,13 @@ def scenario_problem(scenario: Any, report: Any) -> str:
             if e["event"] == "crash" and e["detail"] == fault.point and e["try_number"] == fault.on_try
         ]
         where = f"the crash planned at {fault.point} on try {fault.on_try}"
+        if not fired and fault.on_try > first_try:
+            # A crash planned for a later try comes only if the task does that work again (a retry that
+            # finds its job finished polls no RUNNING job): not firing is evidence only when a crash was swallowed.
+            swallowed = _swallowed(runs)
+            if swallowed:
+                return swallowed
+            continue
         if not fired:
             swallowed = _swallowed(runs)
             return swallowed or (

@@ -188,9 +188,9 @@ def submit_job(name: str) -> str:
 @served
 def job_status(job_id: str) -> str:
     caller = who()
-    if caller != OUTSIDE_A_TASK:
-        service().tick(job_id)
     status = service().job(job_id).status
+    if caller != OUTSIDE_A_TASK:
+        service().tick(job_id)  # the next check finds the job one tick older
     World.current().record_event(caller, "poll", detail=f"{job_id}|{status}")
     _crash(caller, {PENDING: "while_pending", RUNNING: "while_running"}.get(status, "job_done"))
     return status

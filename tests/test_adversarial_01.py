@@ -1,0 +1,12 @@
+"""Module 01's grader against the adversarial corpus (tests/adversarial/01-checkpoints): each case gets its verdict."""
+
+import pytest
+
+from tests.adversarial_corpus import cases, judge
+
+MODULE = "01-checkpoints"
+
+
+@pytest.mark.parametrize("case", cases(MODULE), ids=lambda c: c.id)
+def test_the_grader_gives_each_submission_its_verdict(grader, case):
+    judge(grader, MODULE, case)
