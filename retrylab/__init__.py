@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from retrylab import sandbox, startup, versions
+from retrylab.diagnosis import DagFileError
 
-__all__ = ["exercise", "open_lab", "operations_exercise"]
+__all__ = ["DagFileError", "exercise", "open_lab", "operations_exercise"]
 __version__ = "0.1.0"
 
 _LAB = None

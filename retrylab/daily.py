@@ -24,7 +24,8 @@ from retrylab.world import batch
 from retrylab.world.state import WorldConfig, landed_by
 
 if TYPE_CHECKING:
-    from retrylab.runs import Lab, RunReport
+    from retrylab.report import RunReport
+    from retrylab.runs import Lab
 
 ASSET = "orders/daily"
 

@@ -1,206 +1,36 @@
-"""Run a DAG file under a fault plan with real ``dag.test()`` and report what happened.
+"""The lessons' lab: Airflow in the notebook's process, running DAG files under a fault plan.
 
-Why a report object: a notebook, a grader and a test all ask the same
-questions of a run (which tries ran, what the warehouse holds, what the task
-state store and XCom hold, what the task returned), and the answers must come
-from Airflow's own metadata DB and the world's ledger, never from the DAG's
-own say-so.
+Why in-process: a lesson runs dozens of DAGs and must show each one at once
+(0.2-0.4 s a run after start-up), and a demonstration may look inside. Real
+worker deaths run in the worker stack (``stack/``); grading never uses this
+process at all (``tries/``). What a run did is read back from Airflow's DB
+and the world's ledger into a ``RunReport`` (``report.py``, ``readback.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from retrylab import faults, guards, sandbox, startup
+from retrylab import faults, guards, readback, sandbox, startup
+from retrylab.diagnosis import DagFileError, explain_import_error, refuse_long_retry_delays
 from retrylab.errors import LabError
 from retrylab.guards import TIMED_OUT
+from retrylab.report import RunReport
 from retrylab.stack import Deployment, WorkerStack
-from retrylab.world import batch
 from retrylab.world.state import World, WorldConfig
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds per try: the slowest course task (module 02's seed DAG, a Variable write per
 # record) needs about 5 s, twice that on a loaded machine; an endless loop is stopped after this
-MAX_RETRY_DELAY = timedelta(seconds=10)
-
-
-class DagFileError(LabError):
-    """The DAG file cannot be run; the message says what is wrong in it."""
-
-
-@dataclass(frozen=True)
-class Try:
-    task_id: str
-    map_index: int
-    try_number: int
-    state: str
-    started: float
-    ended: float
-    error: str = ""
-
-    @property
-    def seconds(self) -> float:
-        return max(0.0, self.ended - self.started)
-
-
-@dataclass
-class RunReport:
-    """Everything one DAG run did, read back from Airflow and the world."""
-
-    dag_id: str
-    run_id: str
-    state: str
-    world: WorldConfig
-    tries: list[Try]
-    events: list[dict]
-    warehouse: Counter
-    state_store: dict[str, dict[str, Any]]
-    xcom: dict[str, dict[str, Any]]
-    seconds: float
-    source_ids: list[int] = field(repr=False, default_factory=list)
-    jobs: list[batch.Job] = field(default_factory=list)  # batch jobs this run submitted, in order
-    jobs_left_running: list[str] = field(default_factory=list)  # still queued or running when the run ended
-    batch_service: batch.BatchService | None = field(default=None, repr=False)  # whose jobs these are
-    broken: str = ""  # why the run could not finish at all (its process died or hung), if it could not
-
-    # -- questions a lesson or a check asks --------------------------------
-    @property
-    def succeeded(self) -> bool:
-        return self.state == "success"
-
-    def return_value(self, task_id: str | None = None) -> Any:
-        task_id = task_id or self._only_task()
-        return self.xcom.get(task_id, {}).get("return_value")
-
-    def task_state(self, task_id: str | None = None) -> dict[str, Any]:
-        return self.state_store.get(task_id or self._only_task(), {})
-
-    def _only_task(self) -> str:
-        tasks = sorted({t.task_id for t in self.tries})
-        if len(tasks) != 1:
-            raise ValueError(f"This run has tasks {tasks}; name one.")
-        return tasks[0]
-
-    @property
-    def duplicates(self) -> list[int]:
-        return sorted(rid for rid, n in self.warehouse.items() if n > 1)
-
-    @property
-    def missing(self) -> list[int]:
-        return [rid for rid in self.source_ids if rid not in self.warehouse]
-
-    @property
-    def crashes(self) -> list[dict]:
-        return [e for e in self.events if e["event"] == "crash"]
-
-    def _by_try(self, events: tuple[str, ...], task: str | None, value) -> dict[int, list]:
-        out: dict[int, list] = {}
-        for e in self.events:
-            if e["event"] in events and (task is None or e["task"] == task):
-                out.setdefault(e["try_number"], []).append(value(e))
-        return out
-
-    def loads_by_try(self, task: str | None = None) -> dict[int, list[int]]:
-        """Record ids each try wrote to the warehouse, in order (of one task, or of all)."""
-        return self._by_try(("append", "upsert"), task, lambda e: e["record_id"])
-
-    def fetches_by_try(self, task: str | None = None) -> dict[int, list[int]]:
-        """The cursor (after_id) of each fetch_page call, per try."""
-        return self._by_try(("fetch",), task, lambda e: e["record_id"])
-
-    def crash_by_try(self, task: str | None = None) -> dict[int, str]:
-        """The crash point that ended each crashed try."""
-        return {t: points[-1] for t, points in self._by_try(("crash",), task, lambda e: e["detail"]).items()}
-
-    def notes(self) -> list[tuple[int, str]]:
-        """(try, "name=value") for every note() the tasks wrote, in order."""
-        return [(e["try_number"], e["detail"]) for e in self.events if e["event"] == "note"]
-
-    def submits_by_try(self, task: str | None = None) -> dict[int, list[str]]:
-        """Batch job ids each try submitted (each one billed)."""
-        return self._by_try(("submit",), task, lambda e: e["detail"].split("|")[0])
-
-    def try_that_submitted(self, job_id: str) -> int:
-        return next((t for t, ids in self.submits_by_try().items() if job_id in ids), 0)
-
-    @property
-    def billed_cents(self) -> int:
-        return sum(int(e["detail"].rsplit("|", 1)[1]) for e in self.events if e["event"] == "submit")
-
-    def needless_submissions(self) -> list[tuple[batch.Job, batch.Job, str]]:
-        """(new job, earlier job, its status then) for every job submitted while an
-        earlier job of this run was still queued, running, or had already succeeded."""
-        out = []
-        for i, job in enumerate(self.jobs):
-            for earlier in self.jobs[:i]:
-                then = self._status_when_submitted(earlier, job)
-                if then not in (batch.FAILED, batch.CANCELLED):
-                    out.append((job, earlier, then))
-                    break
-        return out
-
-    def _status_when_submitted(self, earlier: batch.Job, job: batch.Job) -> str:
-        """What ``earlier``'s status was when ``job`` was submitted."""
-        if self.world.job_clock == "polls":
-            # On the grader's clock a job ages only when polled: its last status seen before the submission.
-            submitted = next(e["seq"] for e in self.events if e["event"] == "submit" and e["detail"].startswith(job.id))
-            seen = [
-                e["detail"].split("|")[1] for e in self.events
-                if e["event"] == "poll" and e["seq"] < submitted and e["detail"].startswith(earlier.id + "|")
-            ]
-            return seen[-1] if seen else batch.PENDING
-        return (self.batch_service or batch.service()).job(earlier.id, at=job.submitted_at).status
-
-    def ledger_summary(self) -> dict[str, int | str]:
-        loads = sum(1 for e in self.events if e["event"] in ("append", "upsert"))
-        jobs = {"batch jobs billed": len(self.jobs), "cost": f"${self.billed_cents / 100:,.2f}"} if self.jobs else {}
-        if jobs and not any(e["event"] == "fetch" for e in self.events):
-            return jobs
-        processed = Counter(e["record_id"] for e in self.events if e["event"] == "process")
-        if processed or any(e["event"] == "read" for e in self.events):
-            return {
-                "orders processed downstream": sum(processed.values()),
-                "distinct orders": len(processed),
-                "processed more than once": sum(1 for n in processed.values() if n > 1),
-            }
-        return {
-            "source records": len(self.source_ids),
-            "rows written": loads,
-            "rows in warehouse": sum(self.warehouse.values()),
-            "distinct records": len(self.warehouse),
-            "duplicate rows": sum(n - 1 for n in self.warehouse.values() if n > 1),
-            "source records not loaded": len(self.missing),
-        } | jobs
-
-    # -- display ------------------------------------------------------------
-    def table(self) -> str:
-        from retrylab import timeline
-
-        return timeline.table(self)
-
-    def _repr_markdown_(self) -> str:
-        from retrylab import timeline
-
-        return timeline.markdown(self)
-
-    def show(self) -> None:
-        """Timeline picture plus its text table (for screen readers and terminals)."""
-        from retrylab import timeline
-
-        timeline.show(self)
-
 
 class Lab:
     """Airflow in this process, pointed at one sandbox, ready to run DAG files."""
@@ -384,82 +214,7 @@ class Lab:
 
     # -- reading back -----------------------------------------------------
     def _report(self, dag_id: str, run_id: str, config: WorldConfig, seconds: float) -> RunReport:
-        from airflow.models.dagrun import DagRun
-        from airflow.models.task_state_store import TaskStateStoreModel
-        from airflow.models.taskinstance import TaskInstance
-        from airflow.models.taskinstancehistory import TaskInstanceHistory
-        from airflow.models.xcom import XComModel
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        events = [e for e in self.world.ledger() if e["run_id"] in (run_id, "")]
-        errors = {
-            (e["detail"].split("|", 2)[0], e["try_number"]): e["detail"].split("|", 2)[2]
-            for e in events
-            if e["event"] == "try_failed"
-        }
-        killed = {
-            e["try_number"]: f"the worker was killed (SIGKILL) at {e['detail']}"
-            for e in events
-            if e["event"] == "crash" and any(f.mode == "kill" and f.point == e["detail"] for f in config.faults)
-        }
-        with create_session() as session:
-            state = session.scalar(select(DagRun.state).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
-            rows = []
-            for model in (TaskInstanceHistory, TaskInstance):
-                rows += session.execute(
-                    select(model.task_id, model.map_index, model.try_number, model.state, model.start_date, model.end_date)
-                    .where(model.dag_id == dag_id, model.run_id == run_id)
-                ).all()
-            store: dict[str, dict[str, Any]] = {}
-            for task_id, map_index, key, value in session.execute(
-                select(TaskStateStoreModel.task_id, TaskStateStoreModel.map_index, TaskStateStoreModel.key, TaskStateStoreModel.value)
-                .where(TaskStateStoreModel.dag_id == dag_id, TaskStateStoreModel.run_id == run_id)
-                .order_by(TaskStateStoreModel.key)
-            ):
-                store.setdefault(guards.task_key(task_id, map_index), {})[key] = json.loads(value)
-            xcom: dict[str, dict[str, Any]] = {}
-            for task_id, map_index, key, value in session.execute(
-                select(XComModel.task_id, XComModel.map_index, XComModel.key, XComModel.value)
-                .where(XComModel.dag_id == dag_id, XComModel.run_id == run_id)
-                .order_by(XComModel.key)
-            ):
-                xcom.setdefault(guards.task_key(task_id, map_index), {})[key] = XComModel.deserialize_value(
-                    _XComRow(value)
-                )
-        tries = sorted(
-            {
-                Try(
-                    task_id=task_id,
-                    map_index=map_index,
-                    try_number=try_number,
-                    state=str(getattr(st, "value", st) or "none"),
-                    started=start.timestamp() if start else 0.0,
-                    ended=end.timestamp() if end else 0.0,
-                    error=errors.get((guards.task_key(task_id, map_index), try_number))
-                    or ("" if str(getattr(st, "value", st)) == "success" else killed.get(try_number, "")),
-                )
-                for task_id, map_index, try_number, st, start, end in rows
-                if try_number > 0
-            },
-            key=lambda t: (t.started, t.task_id, t.map_index, t.try_number),
-        )
-        return RunReport(
-            dag_id=dag_id,
-            run_id=run_id,
-            state=str(getattr(state, "value", state)),
-            world=config,
-            tries=tries,
-            events=[e for e in events if e["run_id"] == run_id],
-            warehouse=self.world.loaded_ids(),
-            state_store=store,
-            xcom=xcom,
-            seconds=seconds,
-            source_ids=list(self.world.ids),
-            jobs=(jobs := batch.service(self.world).jobs(submitted_by=run_id)),
-            jobs_left_running=[job.id for job in jobs if job.status in batch.ACTIVE],
-            batch_service=batch.service(self.world),
-        )
+        return readback.run_report(self.world, dag_id, run_id, config, seconds)
 
     def exercise(self, module: str, dag_file: str | os.PathLike):
         """The graded exercise of ``module`` for the DAG in ``dag_file`` (graded in a process of its own)."""
@@ -475,81 +230,27 @@ class Lab:
 
     def task_state_rows(self, dag_id: str | None = None) -> list[dict]:
         """Raw rows of Airflow's ``task_state_store`` table (key, value, expiry) in this sandbox."""
-        from airflow.models.task_state_store import TaskStateStoreModel
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        query = select(TaskStateStoreModel).order_by(TaskStateStoreModel.id)
-        if dag_id:
-            query = query.where(TaskStateStoreModel.dag_id == dag_id)
-        with create_session() as session:
-            return [
-                {
-                    "dag_id": row.dag_id,
-                    "run_id": row.run_id,
-                    "task_id": row.task_id,
-                    "map_index": row.map_index,
-                    "key": row.key,
-                    "value": json.loads(row.value),
-                    "expires_at": row.expires_at.isoformat(timespec="seconds") if row.expires_at else None,
-                }
-                for row in session.scalars(query)
-            ]
+        return readback.task_state_rows(dag_id)
 
     def asset_state(self, asset_name: str) -> dict[str, Any]:
         """What Airflow's ``asset_state_store`` holds for one asset (by its name), key by key."""
-        return {row["key"]: row["value"] for row in self.asset_state_rows() if row["asset"] == asset_name}
+        return readback.asset_state(asset_name)
 
     def asset_state_rows(self) -> list[dict]:
         """Raw rows of Airflow's ``asset_state_store`` table: asset, key, value and who wrote it last."""
-        from airflow.models.asset import AssetModel
-        from airflow.models.asset_state_store import AssetStateStoreModel
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        with create_session() as session:
-            rows = session.execute(
-                select(AssetModel.name, AssetStateStoreModel)
-                .join(AssetModel, AssetModel.id == AssetStateStoreModel.asset_id)
-                .order_by(AssetModel.name, AssetStateStoreModel.key)
-            ).all()
-            return [
-                {
-                    "asset": name,
-                    "key": row.key,
-                    "value": json.loads(row.value),
-                    "written_by": f"{row.last_updated_by_kind}: {row.last_updated_by_dag_id}.{row.last_updated_by_task_id}"
-                    + (f"[{row.last_updated_by_map_index}]" if (row.last_updated_by_map_index or -1) >= 0 else ""),
-                }
-                for name, row in rows
-            ]
+        return readback.asset_state_rows()
 
     def clear_asset_state(self) -> None:
         """Delete every asset's state in this sandbox (a fresh deployment)."""
-        from airflow.models.asset_state_store import AssetStateStoreModel
-        from airflow.utils.session import create_session
-        from sqlalchemy import delete
-
-        with create_session() as session:
-            session.execute(delete(AssetStateStoreModel))
+        readback.clear_asset_state()
 
     def variables(self) -> dict[str, str]:
         """Every Airflow Variable in this sandbox (what Variable.get would return), by key."""
-        from airflow.models.variable import Variable
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        with create_session() as session:
-            return {row.key: row.val for row in session.scalars(select(Variable).order_by(Variable.key))}
+        return readback.variables()
 
     def clear_variables(self) -> None:
         """Delete every Airflow Variable in this sandbox (a fresh deployment)."""
-        from airflow.models.variable import Variable
-        from airflow.utils.session import create_session
-        from sqlalchemy import delete
-
-        with create_session() as session:
-            session.execute(delete(Variable))
+        readback.clear_variables()
 
     def logs(self, tail: int = 60) -> str:
         """The last lines Airflow logged in this sandbox (hidden from cell output)."""
@@ -586,13 +287,6 @@ class Lab:
         return out
 
 
-class _XComRow:
-    """XComModel.deserialize_value wants an object with a ``value`` attribute."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
 @contextlib.contextmanager
 def _interruptible(dag) -> Iterator[list[bool]]:
     """Make one Ctrl-C (or Jupyter's stop button) stop the whole run.
@@ -618,32 +312,3 @@ def _interruptible(dag) -> Iterator[list[bool]]:
         yield stop
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def refuse_long_retry_delays(tasks: dict[str, tuple[int, float]]) -> None:
-    """dag.test() really waits retry_delay between tries; 5 minutes would look like a hang.
-
-    ``tasks`` maps each task id to its (retries, retry_delay in seconds).
-    """
-    for task_id, (retries, delay) in tasks.items():
-        if retries and delay > MAX_RETRY_DELAY.total_seconds():
-            raise DagFileError(
-                f"Task {task_id!r} has retry_delay={timedelta(seconds=delay)} (Airflow's default is 5 minutes), "
-                "and dag.test() really waits that long between tries. In this course set "
-                "retry_delay=timedelta(seconds=0) so retries run at once."
-            )
-
-
-def explain_import_error(path: Path, raw: str) -> str:
-    """Turn DagBag's traceback text into a sentence a learner can act on."""
-    lines = [line for line in raw.strip().splitlines() if line.strip()]
-    last = lines[-1] if lines else raw
-    if "NotImplementedError" in last:
-        return (
-            f"{path.name} is not done yet: it still contains the placeholder "
-            "`raise NotImplementedError()`. Replace it with your code, run the cell, then check again."
-        )
-    if "SyntaxError" in raw or "IndentationError" in raw:
-        where = next((line.strip() for line in lines if "line " in line and path.name in line), "")
-        return f"{path.name} has a syntax error, so Airflow cannot load it. {where} {last}".replace("  ", " ")
-    return f"Airflow could not import {path.name}: {last}"

@@ -12,7 +12,7 @@ import io
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from retrylab.runs import RunReport
+    from retrylab.report import RunReport
 
 STATE_COLOURS = {
     "success": "#2e7d32",

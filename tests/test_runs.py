@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrylab.runs import DagFileError
+from retrylab import DagFileError
 from retrylab.world import WorldConfig
 
 WORLD = WorldConfig(seed=7, records=2400, page_size=400)

@@ -9,7 +9,7 @@ import time
 
 import psutil
 
-from retrylab.runs import TIMED_OUT
+from retrylab.guards import TIMED_OUT
 from tests.course_files import dag_source
 
 SLEEPER = '''

@@ -16,7 +16,7 @@ from retrylab.checks.equivalence import CLEAN, Matrix, Scenario
 from retrylab.checks.module import Check, ModuleSpec, Suite
 from retrylab.checks.results import CheckResult
 from retrylab.faults import plan
-from retrylab.runs import RunReport
+from retrylab.report import RunReport
 from retrylab.world import batch
 from retrylab.world.state import WorldConfig
 

@@ -15,7 +15,7 @@ from typing import Any
 from retrylab.checks import equivalence, evidence
 from retrylab.checks.equivalence import Matrix, Scenario
 from retrylab.checks.results import CheckResult, Verdict
-from retrylab.runs import DagFileError
+from retrylab.diagnosis import DagFileError
 from retrylab.world import batch
 from retrylab.world.state import WorldConfig
 

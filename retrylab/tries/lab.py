@@ -18,9 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from retrylab import faults, sandbox
+from retrylab import faults, readback, sandbox
+from retrylab.diagnosis import DagFileError, explain_import_error, refuse_long_retry_delays
 from retrylab.errors import LabError
-from retrylab.runs import DagFileError, Lab, RunReport, explain_import_error, refuse_long_retry_delays
+from retrylab.report import RunReport
+from retrylab.runs import Lab
 from retrylab.tries import RunnerDied, TryRunner
 from retrylab.world.service import WorldService
 from retrylab.world.state import World, WorldConfig
@@ -94,21 +96,11 @@ class IsolatedLab(Lab):
 
     def _broken_run(self, dag_id: str, config: WorldConfig, started: float, why: str) -> RunReport:
         """The runner died or hung mid-run: report the run as far as Airflow's DB and the ledger saw it."""
-        run_id = self._latest_run_id(dag_id)
+        run_id = readback.latest_run_id(dag_id)
         report = self._report(dag_id, run_id, config, time.monotonic() - started)
         report.state = "failed"
         report.broken = why[:1].upper() + why[1:]
         return report
-
-    def _latest_run_id(self, dag_id: str) -> str:
-        from airflow.models.dagrun import DagRun
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        with create_session() as session:
-            return session.scalar(
-                select(DagRun.run_id).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(1)
-            ) or ""
 
     def start_run(self, *args: Any, **kwargs: Any):
         raise LabError("A grader's runs are not started in the background; use run().")
