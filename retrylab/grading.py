@@ -38,6 +38,7 @@ def grade(
     hidden: bool = False,
     only: tuple[str, ...] = (),
     progress: Progress | bool | None = None,
+    fail_fast: bool = False,
 ) -> Verdict:
     """Grade ``dag_file`` for ``module`` in ``lab`` (an ``IsolatedLab``); unknown modules and checks raise."""
     spec = checks.module(module)
@@ -46,7 +47,7 @@ def grade(
     if isinstance(suite, dict):
         suite = Suite.from_json(suite)
     suites = hidden_suites(spec) if hidden else [suite]
-    results = [r for s in suites for r in spec.grade(lab, dag_file, suite=s, only=only, progress=progress).results]
+    results = [r for s in suites for r in spec.grade(lab, dag_file, suite=s, only=only, progress=progress, fail_fast=fail_fast).results]
     # Messages name the learner's file, not the copy graded in the lab's DAGs folder.
     copy = str(lab.box.dags / Path(dag_file).name)
     return Verdict(spec.id, str(dag_file), [replace(r, symptom=r.symptom.replace(copy, str(dag_file))) for r in results])

@@ -60,13 +60,8 @@ def install_task_policy() -> None:
     """
     module = types.ModuleType("airflow_local_settings")
 
-    def task_policy(task) -> None:
+    def guard(task) -> None:
         limit = timedelta(seconds=float(os.environ.get(TIME_LIMIT_ENV, "20")))
-        if not hasattr(task, "execute"):  # a mapped task: each mapped instance gets the time limit
-            timeout = task.partial_kwargs.get("execution_timeout")
-            if timeout is None or timeout > limit:
-                task.partial_kwargs["execution_timeout"] = limit
-            return
         if task.execution_timeout is None or task.execution_timeout > limit:
             task.execution_timeout = limit
         record = error_recorder(Path(task.dag.fileloc) if task.dag else Path("?"), task)
@@ -80,6 +75,20 @@ def install_task_policy() -> None:
                 raise
 
         task.execute = recorded_execute
+
+    def task_policy(task) -> None:
+        if hasattr(task, "execute"):
+            guard(task)
+            return
+        # A mapped task: each map index runs an operator unmapped from it at run time; guard that one.
+        unmap = task.unmap
+
+        def guarded_unmap(resolve):
+            operator = unmap(resolve)
+            guard(operator)
+            return operator
+
+        task.unmap = guarded_unmap
 
     module.task_policy = task_policy  # type: ignore[attr-defined]
     module.__file__ = __file__
@@ -137,5 +146,11 @@ def describe_error(error: BaseException | None, dag_file: Path) -> str:
         where = f" in {frame.name}" if frame else ""
         return f"NotImplementedError{where}: the exercise is not done yet; replace `raise NotImplementedError()` with your code"
     if frame:
-        return f"{text} (your DAG file, line {frame.lineno} in {frame.name}: {(frame.line or '').strip()})"
+        line = (frame.line or "").strip()
+        text = f"{text} (your DAG file, line {frame.lineno} in {frame.name}: {line})"
+        if "asset_state_store" in line and isinstance(error, (TypeError, AttributeError)) and "NoneType" in str(error):
+            text += (
+                ": asset_state_store is None in a task with no asset among its inlets or outlets; "
+                "add the asset to the task's inlets=[...] (or outlets)"
+            )
     return text

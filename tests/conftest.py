@@ -53,6 +53,8 @@ def pytest_configure(config):
 # whole files (--dist loadfile) in collection order: starting the longest first keeps both workers
 # busy to the end instead of leaving one long file running alone.
 LONGEST_FIRST = (
+    "test_adversarial_04.py",
+    "test_adversarial_02.py",
     "test_roundtrip_03.py",
     "test_roundtrip_04.py",
     "test_roundtrip_05.py",
@@ -70,6 +72,9 @@ LONGEST_FIRST = (
     "test_notebooks_watermarks.py",
     "test_m04_checks.py",
     "test_m05_checks.py",
+    "test_adversarial_01.py",
+    "test_adversarial_05.py",
+    "test_adversarial_03.py",
 )
 
 

@@ -102,6 +102,7 @@ def run_matrix(
     *,
     progress: Progress | bool | None = None,
     before: Callable[[], None] | None = None,
+    stop: Callable[[Matrix], bool] | None = None,
     run: RunScenario = run_once,
 ) -> Matrix:
     """Run clean, then every scenario; reuse results for an unchanged file in this process.
@@ -114,7 +115,7 @@ def run_matrix(
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return Matrix(world, error=f"There is no DAG file at {path}. Run the cell that writes it first.")
-    key = (digest, dag_id, world, tuple(scenarios), before is not None, run)
+    key = (id(lab), digest, dag_id, world, tuple(scenarios), before is not None, run)
     if key in _CACHE:
         return _CACHE[key]
     matrix = Matrix(world, lab=lab, dag_file=path, dag_id=dag_id)
@@ -133,6 +134,8 @@ def run_matrix(
                 f" after {CLEAN}", ""
             )
             return matrix
+        if stop is not None and stop(matrix):
+            return matrix
         for scenario in scenarios:
             report = run(lab, path, dag_id, world, scenario)
             matrix.runs.append((scenario, report))
@@ -144,6 +147,8 @@ def run_matrix(
             if getattr(report, "broken", ""):
                 matrix.error = f"After {scenario.label}: {report.broken}"
                 return matrix
+            if stop is not None and stop(matrix):
+                return matrix  # the caller has its answer (a failing scenario): not cached, it is partial
     except DagFileError as exc:
         matrix.error = str(exc)
     finally:

@@ -105,8 +105,12 @@ class ModuleSpec:
         suite: Suite | None = None,
         only: Sequence[str] = (),
         progress: equivalence.Progress | bool | None = None,
+        fail_fast: bool = False,
     ) -> Verdict:
-        """Run the suite once in ``lab`` (an ``IsolatedLab``) and evaluate the checks (all, or those in ``only``)."""
+        """Run the suite once in ``lab`` (an ``IsolatedLab``) and evaluate the checks (all, or those in ``only``).
+
+        ``fail_fast`` stops at the first scenario that fails a check (the verdict then covers the scenarios run).
+        """
         suite = suite or self.suite
         checks = [self.check(name) for name in only] if only else list(self.checks)
         names = [c.name for c in checks]
@@ -122,15 +126,20 @@ class ModuleSpec:
             progress=progress,
             before=lab.clear_variables if suite.fresh_variables else None,
             run=self.run,
+            stop=(lambda partial: not all(r.passed for r in self._evaluate(checks, partial))) if fail_fast else None,
         )
         if matrix.error:
             batch.service(lab.world).cancel_active()
             return Verdict(self.id, str(dag_file), equivalence.dag_error_results(names, matrix.error))
         try:
-            results = [replace(r, check=check.name) for check in checks for r in check.evaluate(matrix)]
+            results = self._evaluate(checks, matrix)
         finally:
             batch.service(lab.world).cancel_active()  # a check leaves no job running in the service
-        return Verdict(self.id, str(dag_file), evidence.apply(matrix, results))
+        return Verdict(self.id, str(dag_file), results)
+
+    @staticmethod
+    def _evaluate(checks: Sequence[Check], matrix: Matrix) -> list[CheckResult]:
+        return evidence.apply(matrix, [replace(r, check=check.name) for check in checks for r in check.evaluate(matrix)])
 
     def wrong_names(self, lab: Any, dag_file: str | Path) -> str:
         """Why the file cannot be graded at all (a syntax error, a wrong dag_id, task_id or class), before any run."""

@@ -60,6 +60,7 @@ class WorldService:
         self._last_call: dict[int, float] = {}
         self._crashed: dict[Caller, str] = {}
         self._refused: dict[Caller, int] = {}
+        self._stalled: set[tuple[str, str]] = set()  # (run_id, task) whose try made no progress
         self.stall_s = STALL_S
         self._probe_pid = 0
         self._open: dict[int, int] = {}  # open connections: id -> peer pid
@@ -84,6 +85,7 @@ class WorldService:
             self._last_call.clear()
             self._crashed.clear()
             self._refused.clear()
+            self._stalled.clear()
             return self.world
 
     @contextlib.contextmanager
@@ -280,10 +282,13 @@ class WorldService:
             for pid, run_id, task_id, map_index, try_number in running:
                 if pid == os.getpid():
                     continue
-                since = max(first_seen.setdefault(pid, now), self._last_call.get(pid, 0.0))
-                if now - since < self.stall_s:
-                    continue
                 task = task_id if map_index is None or map_index < 0 else f"{task_id}[{map_index}]"
+                since = max(first_seen.setdefault(pid, now), self._last_call.get(pid, 0.0))
+                # One stalled try is enough to know: a later try of that task (any map index) gets a second, not ten.
+                limit = 1.0 if (run_id, task_id) in self._stalled and pid not in self._last_call else self.stall_s
+                if now - since < limit:
+                    continue
+                self._stalled.add((run_id, task_id))
                 with self.lock:
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.kill(pid, signal.SIGKILL)
