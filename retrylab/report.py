@@ -130,8 +130,8 @@ class RunReport:
 
     def _status_when_submitted(self, earlier: batch.Job, job: batch.Job) -> str:
         """What ``earlier``'s status was when ``job`` was submitted."""
-        if self.world.job_clock == "polls":
-            # On the grader's clock a job ages only when polled: its last status seen before the submission.
+        if self.world.job_clock == "grader":
+            # On the grader's clock a job ages only when a try looks at it: its last status seen before the submission.
             submitted = next(e["seq"] for e in self.events if e["event"] == "submit" and e["detail"].startswith(job.id))
             seen = [
                 e["detail"].split("|")[1] for e in self.events

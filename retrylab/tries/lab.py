@@ -107,7 +107,7 @@ class IsolatedLab(Lab):
 
     def use_world(self, config: WorldConfig, *, fresh: bool = True) -> World:
         """The scenario, on the grader's job clock (jobs age per status check, not with the machine's load)."""
-        self.world = self.service.use(replace(config, job_clock="polls"), fresh=fresh)
+        self.world = self.service.use(replace(config, job_clock="grader"), fresh=fresh)
         return self.world
 
     # -- what the file holds, asked of the runner ---------------------------

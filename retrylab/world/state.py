@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS ledger (
 
 
 SOURCES = ("orders", "landing")
-JOB_CLOCKS = ("wall", "polls")
+JOB_CLOCKS = ("wall", "grader")
 
 
 class Caller(NamedTuple):
@@ -80,7 +80,7 @@ class WorldConfig:
     job_cost_cents: int = 1250  # what the service bills per accepted job
     source: str = "orders"  # "orders": the paginated source; "landing": late-arriving orders (module 04)
     clock: str = ""  # the company's clock (ISO) while a run of the landing world goes on
-    job_clock: str = "wall"  # "wall": jobs age in real time; "polls": by POLL_TICK per status check (graders)
+    job_clock: str = "wall"  # "wall": jobs age in real time; "grader": across tries by at most POLL_TICK (batch.py)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "job_outcomes", tuple(self.job_outcomes))
