@@ -33,7 +33,10 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
-	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions
+	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions \
+		--ignore-glob='tests/test_adversarial_*.py'
+	@echo "The adversarial corpus (after the rest: it keeps both cores busy on its own):"
+	$(PY) -m pytest -n 2 --dist loadfile tests/test_adversarial_*.py
 
 notebooks: $(STAMP)
 	$(PY) -m retrylab.course

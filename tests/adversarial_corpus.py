@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from retrylab import checks, grading
+from retrylab import checks
 from retrylab.checks.equivalence import Scenario
 from retrylab.checks.module import Suite
 from retrylab.faults import plan
@@ -100,11 +100,11 @@ def cases(module: str) -> list[Case]:
     return out
 
 
-def judge(grader, module: str, case: Case) -> None:
+def judge(grade, module: str, case: Case) -> None:
     """Grade ``case`` with the module's attack suite; fail the test unless the verdict is the expected one."""
     assert case.expect in ("pass", "fail") and case.kind in CLASSES, f"{case.path.name}: bad header"
     # A case that must fail stops at its first failing scenario: the verdict is the question, not every symptom.
-    verdict = grading.grade(grader, module, case.path, suite=ATTACK[module](), fail_fast=case.expect == "fail")
+    verdict = grade(module, case.path, suite=ATTACK[module](), fail_fast=case.expect == "fail")
     symptoms = [r.symptom for r in verdict.results if not r.passed]
     if case.expect == "pass":
         assert verdict.passed, f"{case.path.name} ({case.kind}) must pass:\n{verdict.summary()}"

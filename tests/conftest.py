@@ -84,10 +84,19 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 @pytest.fixture(scope="session")
-def grader(lab):
-    """The lab graders use (every try in its own process, the world a service), on the same sandbox."""
-    from retrylab.tries.lab import IsolatedLab
+def grade(tmp_path_factory):
+    """grade(spec, dag_file, suite=None, only=(), fail_fast=False) -> Verdict, from a grader process of its own.
 
-    isolated = IsolatedLab(lab.box)
-    yield isolated
-    isolated.close()
+    Never an IsolatedLab in the test process: the lessons' lab here parses every DAG file in its folder, and a
+    submission that patches retrylab when imported would patch the grader too (the reason graders are processes).
+    """
+    from retrylab.grader import Grader
+
+    grader = Grader(tmp_path_factory.mktemp("grader") / "sandbox")
+
+    def run(spec, dag_file, *, suite=None, only=(), fail_fast=False):
+        module = spec if isinstance(spec, str) else spec.id
+        return grader.grade(module, dag_file, suite=suite, only=tuple(only), fail_fast=fail_fast)
+
+    yield run
+    grader.close()

@@ -8,5 +8,5 @@ MODULE = "03-resumable-jobs"
 
 
 @pytest.mark.parametrize("case", cases(MODULE), ids=lambda c: c.id)
-def test_the_grader_gives_each_submission_its_verdict(grader, case):
-    judge(grader, MODULE, case)
+def test_the_grader_gives_each_submission_its_verdict(grade, case):
+    judge(grade, MODULE, case)

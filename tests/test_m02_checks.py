@@ -18,16 +18,16 @@ def anti() -> str:
     )
 
 
-def test_the_fix_passes_public_and_hidden_environments(lab, grader, dag_file):
+def test_the_fix_passes_public_and_hidden_environments(lab, grade, dag_file):
     fix = dag_file("fix.py", dag_source("02-global-variables", "variables_fix.py"))
-    assert M02.grade(grader, fix).passed
+    assert grade(M02, fix).passed
     hidden_prod, hidden_staging = replace(PROD, seed=13, records=500), replace(STAGING, seed=4, records=250)
     suite = replace(M02.suite, world=hidden_prod, scenarios=environments(hidden_prod, hidden_staging))
-    assert M02.grade(grader, fix, suite=suite).passed
+    assert grade(M02, fix, suite=suite).passed
 
 
-def test_the_seed_dag_skips_the_other_environments_records_and_waits_on_its_job(lab, grader, dag_file, anti):
-    verdict = M02.grade(grader, dag_file("anti.py", anti))
+def test_the_seed_dag_skips_the_other_environments_records_and_waits_on_its_job(lab, grade, dag_file, anti):
+    verdict = grade(M02, dag_file("anti.py", anti))
     # Graded pages hold 200 records: the seed's one fetch per run loads the first page only.
     assert "(400 records) never loaded after clean run" in verdict.of("clean run")[0].symptom
     records = {r.crash: r for r in verdict.of("loads its own records exactly once")}
@@ -39,12 +39,12 @@ def test_the_seed_dag_skips_the_other_environments_records_and_waits_on_its_job(
     assert not foreign.passed and "which a prod run submitted" in foreign.symptom
 
 
-def test_the_grader_starts_from_a_deployment_without_variables(lab, grader, dag_file, anti):
+def test_the_grader_starts_from_a_deployment_without_variables(lab, grade, dag_file, anti):
     lab.clear_variables()
     path = dag_file("anti_stale.py", anti)
     lab.run(path, world=PROD)  # leaves ingest_cursor at prod's last id
     assert lab.variables()["ingest_cursor"] == "7354"
-    verdict = M02.grade(grader, path)
+    verdict = grade(M02, path)
     # The stale cursor was cleared before grading: the clean run loads the first page (and misses the rest), not nothing.
     assert "(400 records) never loaded after clean run" in verdict.of("clean run")[0].symptom
 

@@ -9,7 +9,6 @@ from retrylab.checks.equivalence import Scenario
 from retrylab.checks.m03_resumable_jobs import LONG_QUEUE, WORLD
 from retrylab.checks.module import Suite
 from retrylab.faults import plan
-from retrylab.world import batch
 from tests.course_files import dag_source
 
 M03 = checks.module("03-resumable-jobs")
@@ -24,15 +23,15 @@ def fix() -> str:
     return dag_source("03-resumable-jobs", "resumable_fix.py")
 
 
-def test_the_fix_passes_the_full_matrix_with_real_kills(lab, grader, dag_file, fix):
-    verdict = M03.grade(grader, dag_file("fix.py", fix))
+def test_the_fix_passes_the_full_matrix_with_real_kills(lab, grade, dag_file, fix):
+    verdict = grade(M03, dag_file("fix.py", fix))
     assert verdict.passed, verdict.summary()
     assert len(verdict.of("reconnects instead of resubmitting")) == len(M03.suite.scenarios) - 1  # the gap is judged apart
 
 
-def test_the_naive_task_pays_twice_and_says_so(lab, grader, dag_file):
+def test_the_naive_task_pays_twice_and_says_so(lab, grade, dag_file):
     naive = dag_source("03-resumable-jobs", "naive_submit_and_wait.py").replace('"naive_submit_and_wait"', '"resumable_fix"')
-    verdict = M03.grade(grader, dag_file("naive.py", naive), suite=QUICK)
+    verdict = grade(M03, dag_file("naive.py", naive), suite=QUICK)
     bad = verdict.failed("reconnects instead of resubmitting")
     assert len(bad) == 2
     assert "after a worker kill at while_running on try 1, try 2 submitted job-" in bad[0].symptom
@@ -49,9 +48,9 @@ def test_the_naive_task_pays_twice_and_says_so(lab, grader, dag_file):
     ],
     ids=["pending-not-active", "lowercase-status", "reconnect-returns-none"],
 )
-def test_operator_mistakes_are_traced_to_the_method(lab, grader, dag_file, fix, change, check, symptom):
+def test_operator_mistakes_are_traced_to_the_method(lab, grade, dag_file, fix, change, check, symptom):
     assert change[0] in fix
-    verdict = M03.grade(grader, dag_file("mistake.py", fix.replace(*change)), suite=QUICK)
+    verdict = grade(M03, dag_file("mistake.py", fix.replace(*change)), suite=QUICK)
     assert any(symptom in r.symptom for r in verdict.failed(check)), verdict.summary()
 
 
@@ -64,8 +63,7 @@ def test_operator_mistakes_are_traced_to_the_method(lab, grader, dag_file, fix, 
     ],
     ids=["submit-raises", "submit-returns-none", "polls-forever"],
 )
-def test_a_broken_operator_is_explained_and_the_grader_moves_on(lab, grader, dag_file, fix, change, symptom):
-    verdict = M03.grade(grader, dag_file("broken.py", fix.replace(*change)), suite=QUICK)
+def test_a_broken_operator_is_explained_and_the_grader_moves_on(lab, grade, dag_file, fix, change, symptom):
+    verdict = grade(M03, dag_file("broken.py", fix.replace(*change)), suite=QUICK)
     assert not verdict.passed
     assert all(symptom in r.symptom for r in verdict.results), verdict.summary()
-    assert all(job.status not in ("PENDING", "RUNNING") for job in batch.service(grader.world).jobs())  # none left running

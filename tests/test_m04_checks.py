@@ -30,16 +30,16 @@ def seed() -> str:
     )
 
 
-def test_the_fix_passes_public_and_hidden_nights(lab, grader, dag_file, fix):
+def test_the_fix_passes_public_and_hidden_nights(lab, grade, dag_file, fix):
     path = dag_file("fix.py", fix)
-    verdict = M04.grade(grader, path)
+    verdict = grade(M04, path)
     assert verdict.passed, verdict.summary()
     noon = Suite(replace(WORLD, clock="2025-03-02T12:00:00"), (Scenario(plan("before_load")), Scenario(plan("job_done", "after_commit@2"))))
-    assert M04.grade(grader, path, suite=noon).passed
+    assert grade(M04, path, suite=noon).passed
 
 
-def test_the_seed_fails_every_check_with_the_symptom_of_each_mistake(lab, grader, dag_file, seed):
-    verdict = M04.grade(grader, dag_file("seed.py", seed), suite=replace(QUICK, scenarios=(Scenario(plan("while_running", "after_commit@2")),)))
+def test_the_seed_fails_every_check_with_the_symptom_of_each_mistake(lab, grade, dag_file, seed):
+    verdict = grade(M04, dag_file("seed.py", seed), suite=replace(QUICK, scenarios=(Scenario(plan("while_running", "after_commit@2")),)))
     (clean,) = verdict.failed("every order once")
     assert "landed but were never processed downstream after clean run" in clean.symptom
     assert "(order 50150 happened 01 Mar 23:41 and landed 02 Mar 00:10)" in clean.symptom
@@ -68,26 +68,26 @@ def test_the_seed_fails_every_check_with_the_symptom_of_each_mistake(lab, grader
     ],
     ids=["wall-clock-watermark", "append-load", "empty-night", "downstream-forgets-progress"],
 )
-def test_watermark_mistakes_are_named(lab, grader, dag_file, fix, change, check, symptom):
+def test_watermark_mistakes_are_named(lab, grade, dag_file, fix, change, check, symptom):
     assert change[0] in fix
     source = fix.replace(*change).replace("import batch_client,", "import batch_client, load_to_warehouse, utcnow,")
-    verdict = M04.grade(grader, dag_file("mistake.py", source), suite=QUICK)
+    verdict = grade(M04, dag_file("mistake.py", source), suite=QUICK)
     assert any(symptom in r.symptom for r in verdict.failed(check)), verdict.summary()
 
 
-def test_a_job_id_in_xcom_is_billed_again_after_a_crash(lab, grader, dag_file, fix):
+def test_a_job_id_in_xcom_is_billed_again_after_a_crash(lab, grade, dag_file, fix):
     xcom = fix.replace('task_state_store.get("batch_job_id")', 'get_current_context()["ti"].xcom_pull(key="batch_job_id")').replace(
         'task_state_store.set("batch_job_id", job_id)', 'get_current_context()["ti"].xcom_push(key="batch_job_id", value=job_id)'
     ).replace("from airflow.sdk import DAG, Asset, task", "from airflow.sdk import DAG, Asset, get_current_context, task")
-    verdict = M04.grade(grader, dag_file("xcom.py", xcom), suite=replace(QUICK, scenarios=(Scenario(plan("while_running")),)))
+    verdict = grade(M04, dag_file("xcom.py", xcom), suite=replace(QUICK, scenarios=(Scenario(plan("while_running")),)))
     (jobs,) = verdict.failed("one batch job per run")
     assert "try 2 submitted" in jobs.symptom
     assert not verdict.failed("exactly once downstream")
 
 
-def test_a_downstream_not_scheduled_on_the_asset_is_caught(lab, grader, dag_file, fix):
+def test_a_downstream_not_scheduled_on_the_asset_is_caught(lab, grade, dag_file, fix):
     no_inlet = fix.replace("inlets=[ORDERS]", "")
-    verdict = M04.grade(grader, dag_file("no_inlet.py", no_inlet), suite=QUICK)
+    verdict = grade(M04, dag_file("no_inlet.py", no_inlet), suite=QUICK)
     assert "orders_billing run of 02 Mar 00:05" in verdict.summary() and "TypeError" in verdict.summary()
 
 

@@ -16,12 +16,12 @@ def fix() -> str:
     return dag_source("05-mapped-and-operations", "sharded_ingest.py")
 
 
-def test_the_sharded_fix_passes(lab, grader, dag_file, fix):
-    verdict = M05.grade(grader, dag_file("fix.py", fix))
+def test_the_sharded_fix_passes(lab, grade, dag_file, fix):
+    verdict = grade(M05, dag_file("fix.py", fix))
     assert verdict.passed, verdict.summary()
 
 
-def test_a_cursor_in_xcom_restarts_every_shard(lab, grader, dag_file, fix):
+def test_a_cursor_in_xcom_restarts_every_shard(lab, grade, dag_file, fix):
     xcom = fix.replace(
         'cursor = task_state_store.get("cursor", 0)', 'cursor = get_current_context()["ti"].xcom_pull(key="cursor") or 0'
     ).replace(
@@ -29,17 +29,17 @@ def test_a_cursor_in_xcom_restarts_every_shard(lab, grader, dag_file, fix):
     ).replace("transform_and_upsert(record)", "transform_and_load(record)").replace(
         "from airflow.sdk import DAG, task", "from airflow.sdk import DAG, get_current_context, task"
     ).replace("import fetch_page, transform_and_upsert", "import fetch_page, transform_and_load")
-    verdict = M05.grade(grader, dag_file("xcom.py", xcom), suite=QUICK)
+    verdict = grade(M05, dag_file("xcom.py", xcom), suite=QUICK)
     (own,) = [r for r in verdict.failed("state per map index") if "between_pages:2" in r.crash]
     assert "load_shard[0]'s try 2 started from the very beginning and re-did records" in own.symptom
     assert any("loaded twice after a crash at between_pages:2 on try 1" in r.symptom for r in verdict.failed("exactly once"))
 
 
-def test_one_cursor_shared_by_every_shard_loses_records(lab, grader, dag_file, fix):
+def test_one_cursor_shared_by_every_shard_loses_records(lab, grade, dag_file, fix):
     shared = fix.replace('task_state_store.get("cursor", 0)', 'int(Variable.get("shard_cursor", "0"))').replace(
         'task_state_store.set("cursor", cursor)', 'Variable.set("shard_cursor", str(cursor))'
     ).replace("from airflow.sdk import DAG, task", "from airflow.sdk import DAG, Variable, task")
-    verdict = M05.grade(grader, dag_file("shared.py", shared), suite=QUICK)
+    verdict = grade(M05, dag_file("shared.py", shared), suite=QUICK)
     assert any("never loaded after clean run" in r.symptom for r in verdict.failed("clean run")), verdict.summary()
     lab.clear_variables()
 

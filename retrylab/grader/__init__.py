@@ -78,6 +78,7 @@ class Grader:
         hidden: bool = False,
         only: tuple[str, ...] = (),
         progress: bool = False,
+        fail_fast: bool = False,
     ) -> Verdict:
         """The verdict of ``module``'s checks on ``dag_file`` (its public suite, ``suite``, or its hidden ones)."""
         self.start()
@@ -88,6 +89,7 @@ class Grader:
             "suite": suite.to_json() if suite else None,
             "hidden": hidden,
             "only": list(only),
+            "fail_fast": fail_fast,
         }
         try:
             self._proc.stdin.write(json.dumps(request) + "\n")

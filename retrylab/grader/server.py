@@ -49,6 +49,7 @@ def handle(lab: Any, request: dict[str, Any], answers: TextIO) -> dict[str, Any]
             suite=request.get("suite"),
             hidden=bool(request.get("hidden")),
             only=tuple(request.get("only", ())),
+            fail_fast=bool(request.get("fail_fast")),
             progress=lambda text: answers.write(json.dumps({"progress": text}) + "\n"),
         )
     except (KeyError, ValueError) as exc:

@@ -102,6 +102,17 @@ class IsolatedLab(Lab):
         report.broken = why[:1].upper() + why[1:]
         return report
 
+    def _in_dags_folder(self, path: Path) -> Path:
+        """The graded file alone in the grader's DAGs folder: ``dag.test()`` parses every file there, and a file
+        graded earlier must not run its import-time code again while another is graded."""
+        if not path.exists():
+            raise DagFileError(f"There is no DAG file at {path}. Run the cell that writes it first.")
+        path = path.resolve()
+        for other in self.box.dags.glob("*.py"):
+            if other != path and other.name != path.name:
+                other.unlink()
+        return super()._in_dags_folder(path)
+
     def start_run(self, *args: Any, **kwargs: Any):
         raise LabError("A grader's runs are not started in the background; use run().")
 
