@@ -15,10 +15,11 @@ import atexit
 import contextlib
 import json
 import os
-import selectors
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,8 @@ class Grader:
         )
         log.close()
         _LIVE.add(self)
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, args=(self._proc.stdout,), name="retrylab-grader-reader", daemon=True).start()
         reply = self._receive(START_TIMEOUT, progress=False)
         if reply.get("ready") is not True:
             self.close()
@@ -106,25 +109,30 @@ class Grader:
         return Verdict.from_json(reply["verdict"])
 
     def _receive(self, timeout: float, *, progress: bool) -> dict[str, Any]:
-        assert self._proc is not None and self._proc.stdout is not None
+        """The next answer (progress lines printed on the way); lines come from a reader thread, so none is
+        ever left waiting in a buffer that a select() on the pipe would not see."""
         deadline = time.monotonic() + timeout
-        with selectors.DefaultSelector() as sel:
-            sel.register(self._proc.stdout, selectors.EVENT_READ)
-            while True:
-                if not sel.select(max(0.0, deadline - time.monotonic())):
-                    self.close()
-                    raise GraderError(f"The grader gave no answer within {timeout:.0f} s. See {self.log_file}.")
-                line = self._proc.stdout.readline()
-                if not line:
-                    code = self._proc.poll()
-                    self.close()
-                    raise GraderError(f"The grader exited (code {code}). See {self.log_file}.")
-                message = json.loads(line)
-                if "progress" not in message:
-                    return message
-                if progress:
-                    sys.stdout.write(message["progress"])
-                    sys.stdout.flush()
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.close()
+                raise GraderError(f"The grader gave no answer within {timeout:.0f} s. See {self.log_file}.") from None
+            if line is None:
+                code = self._proc.poll() if self._proc else None
+                self.close()
+                raise GraderError(f"The grader exited (code {code}). See {self.log_file}.")
+            message = json.loads(line)
+            if "progress" not in message:
+                return message
+            if progress:
+                sys.stdout.write(message["progress"])
+                sys.stdout.flush()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self._lines.put(line)
+        self._lines.put(None)  # the grader's stdout closed: it exited
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
