@@ -29,7 +29,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(BROWSER_FLAG) $(ROOT_FLAG)
+	cd notebooks && $(CURDIR)/$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG)
 
 test: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks

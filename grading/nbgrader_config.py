@@ -25,11 +25,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".sand
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Per cell. A course cell needs seconds; an endless loop in a learner's DAG is
-# stopped by the lab's per-try limit, one in a notebook cell by this timeout.
-c.Execute.timeout = 300
-c.Execute.interrupt_on_timeout = True
-c.Execute.raise_on_iopub_timeout = False
+# How a cell runs (its time limit) is shared with the learners' Validate button.
+load_subconfig(os.path.join(COURSE, "notebooks", "nbgrader_config.py"))  # noqa: F821
 
 # A learner who deletes a graded cell gets it back, with a note saying so.
 c.OverwriteCells.add_missing_cells = True

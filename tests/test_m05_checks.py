@@ -1,5 +1,7 @@
 """Module 05's graders: the sharded ingest (mapped) and the operations exercise, each rejecting the typical mistakes."""
 
+import re
+
 import pytest
 
 from retrylab import checks
@@ -31,7 +33,8 @@ def test_a_cursor_in_xcom_restarts_every_shard(lab, grade, dag_file, fix):
     ).replace("import fetch_page, transform_and_upsert", "import fetch_page, transform_and_load")
     verdict = grade(M05, dag_file("xcom.py", xcom), suite=QUICK)
     (own,) = [r for r in verdict.failed("state per map index") if "between_pages:2" in r.crash]
-    assert "load_shard[0]'s try 2 started from the very beginning and re-did records" in own.symptom
+    # Which shards restart depends on which XComs they read first (the pull is not scoped to the map index).
+    assert re.search(r"load_shard\[\d\]'s try 2 started from the very beginning and re-did records", own.symptom), own.symptom
     assert any("loaded twice after a crash at between_pages:2 on try 1" in r.symptom for r in verdict.failed("exactly once"))
 
 

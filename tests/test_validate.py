@@ -11,13 +11,15 @@ from tests.course_files import COURSE
 
 
 def validate(folder, module, *flags):
+    """``nbgrader validate`` as a learner runs it: from the notebooks folder, whose config it reads."""
     work_copy = folder / module
     shutil.copytree(folder.parent / "src", work_copy, ignore=shutil.ignore_patterns(".sandbox", "dags", "*.backup-*"))
+    shutil.copy(COURSE / "notebooks" / "nbgrader_config.py", folder)
     proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "validate", str(work_copy / f"{module}.ipynb"), *flags],
+        [sys.executable, "-m", "nbgrader", "validate", f"{module}/{module}.ipynb", *flags],
         capture_output=True,
         text=True,
-        cwd=work_copy,
+        cwd=folder,
         timeout=900,
     )
     return proc.stdout + proc.stderr
@@ -42,3 +44,4 @@ def test_validate_passes_a_solution(tmp_path):
     (tmp_path / "run").mkdir()
     out = validate(tmp_path / "run", "00-orientation")
     assert "Success! Your notebook passes all the tests." in out, out[-3000:]
+    assert "No nbgrader_config.py file found" not in out
