@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 PORT   ?= 8888
 STAMP  := $(VENV)/.installed
-ASSIGNMENT ?= 01-checkpoints
+ASSIGNMENT ?=
 
 # A browser only where there is a screen to show it on (not in containers or CI).
 BROWSER_FLAG := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
@@ -16,7 +16,7 @@ ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tools that shell out to their own commands (nbgrader -> alembic) find them here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test notebooks bench lock release autograde feedback clean
+.PHONY: lab test notebooks bench lock assignments collect autograde feedback grades clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "Creating the course environment in $(VENV) (first time only: a few minutes)"
@@ -47,12 +47,21 @@ bench: $(STAMP)
 lock:
 	uv pip compile requirements.in --python-version 3.11 -o requirements.lock --universal
 
-# Workshops (nbgrader): release = notebooks/, collect into grading/submitted/<student>/<assignment>/.
+# Workshops (nbgrader, run from grading/): ASSIGNMENT=01-checkpoints (or 01) for one module, every module without it.
+assignments: $(STAMP)
+	$(PY) -m retrylab.workshop assignments
+
+collect: $(STAMP)
+	$(PY) -m retrylab.workshop collect $(ASSIGNMENT)
+
 autograde: $(STAMP)
-	cd grading && ../$(VENV)/bin/nbgrader autograde $(ASSIGNMENT) --force
+	$(PY) -m retrylab.workshop autograde $(ASSIGNMENT)
 
 feedback: $(STAMP)
-	cd grading && ../$(VENV)/bin/nbgrader generate_feedback $(ASSIGNMENT) --force
+	$(PY) -m retrylab.workshop feedback $(ASSIGNMENT)
+
+grades: $(STAMP)
+	$(PY) -m retrylab.workshop grades
 
 clean:
 	rm -rf notebooks/*/.sandbox solutions/*/.sandbox solutions/*/dags .retrylab-cache

@@ -6,9 +6,14 @@ and are not committed.
 """
 
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COURSE = os.path.dirname(HERE)
+
+# nbgrader runs its environment's `alembic` command when it creates the gradebook: find it
+# even when nbgrader was started as .venv/bin/nbgrader without activating the environment.
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -24,6 +29,11 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".sand
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# `make collect`: nbgrader's zip_collect reads grading/downloaded/<module>/archive/, where each
+# file is named <student>_<module>.ipynb (or a .zip of it), as downloaded from an LMS.
+c.ZipCollectApp.downloaded_directory = os.path.join("grading", "downloaded")
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/_]+\.ipynb)$"
 
 # How a cell runs (its time limit) is shared with the learners' Validate button.
 load_subconfig(os.path.join(COURSE, "notebooks", "nbgrader_config.py"))  # noqa: F821

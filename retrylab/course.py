@@ -4,7 +4,8 @@ Why not call ``nbgrader generate_assignment`` into ``notebooks/`` directly:
 it deletes the release folder first, which would take a learner's work and
 their ``dags/`` with it. Here nbgrader generates into a temporary folder, and
 only the notebooks are copied over; a notebook with edits not committed to
-git (a learner's work) is saved as a backup first. ``--check`` compares and writes nothing.
+git (a learner's work) is saved as a backup first. README's module table is
+written from ``course.toml``. ``--check`` compares and writes nothing.
 """
 
 from __future__ import annotations
@@ -18,24 +19,54 @@ import tempfile
 import time
 from pathlib import Path
 
+from retrylab import manifest
+
 COURSE = Path(__file__).resolve().parents[1]
 
 
 def assignments(course: Path = COURSE) -> list[str]:
-    return sorted(p.name for p in (course / "solutions").iterdir() if (p / f"{p.name}.ipynb").exists())
+    """The modules ``course.toml`` declares; each must have its solution notebook."""
+    names = [m.id for m in manifest.modules()]
+    missing = [n for n in names if not (course / "solutions" / n / f"{n}.ipynb").exists()]
+    if missing:
+        raise FileNotFoundError(f"course.toml declares {', '.join(missing)}, but solutions/ has no notebook for it")
+    return names
 
 
-def generate(into: Path, course: Path = COURSE) -> list[Path]:
-    """Run nbgrader's generate_assignment for every module into ``into``; return the notebooks."""
+TABLE_START = "<!-- module table: made from course.toml by `make notebooks` -->"
+TABLE_END = "<!-- end of module table -->"
+
+
+def sync_readme(course: Path = COURSE, *, check: bool = False) -> bool:
+    """Write README's module table from course.toml; True if it was (or, with ``check``, would be) changed."""
+    readme = course / "README.md"
+    text = readme.read_text()
+    head, start, rest = text.partition(TABLE_START)
+    _old, end, tail = rest.partition(TABLE_END)
+    if not start or not end:
+        raise ValueError(f"README.md has no module table markers ({TABLE_START} ... {TABLE_END})")
+    new = f"{head}{TABLE_START}\n{manifest.readme_table()}\n{TABLE_END}{tail}"
+    if new == text:
+        return False
+    if not check:
+        readme.write_text(new)
+    return True
+
+
+def generate(into: Path, course: Path = COURSE, *, gradebook: Path | None = None, names: list[str] | None = None) -> list[Path]:
+    """Run nbgrader's generate_assignment for ``names`` (every module) into the folder ``into``.
+
+    The gradebook is a throwaway one in ``into`` unless ``gradebook`` names the class's
+    (``make assignments``). One process for all modules. Returns the generated notebooks."""
     script = (
         "import sys\n"
         "from nbgrader.apps import NbGraderAPI\n"
         "from traitlets.config import Config\n"
         "from traitlets.config.loader import PyFileConfigLoader\n"
-        "config = PyFileConfigLoader('nbgrader_config.py', path=sys.argv[1]).load_config()\n"
+        "config = PyFileConfigLoader('nbgrader_config.py', path='.').load_config()\n"
         "extra = Config()\n"
-        "extra.CourseDirectory.release_directory = sys.argv[2]\n"
-        "extra.CourseDirectory.db_url = 'sqlite:///' + sys.argv[2] + '/gradebook.db'\n"
+        "extra.CourseDirectory.release_directory = sys.argv[1]\n"
+        "extra.CourseDirectory.db_url = 'sqlite:///' + sys.argv[2]\n"
         "config.merge(extra)\n"
         "api = NbGraderAPI(config=config)\n"
         "for name in sys.argv[3:]:\n"
@@ -43,18 +74,25 @@ def generate(into: Path, course: Path = COURSE) -> list[Path]:
         "    if not result['success']:\n"
         "        sys.exit(result['error'] + result['log'])\n"
     )
-    names = assignments(course)
-    # nbgrader runs the `alembic` command of its own environment: put it on PATH.
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(course / "grading"), str(into), *names],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PATH": path},
-    )
+    names = names or assignments(course)
+    db = gradebook or into / "gradebook.db"
+    proc = run_in_grading(["-c", script, str(into), str(db), *names], course=course)
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment failed:\n{proc.stderr[-3000:]}")
     return [into / name / f"{name}.ipynb" for name in names]
+
+
+def run_in_grading(args: list[str], *, course: Path = COURSE, capture: bool = True) -> subprocess.CompletedProcess[str]:
+    """``python <args>`` in the course's grading/ folder, where nbgrader finds the class's config."""
+    # nbgrader runs the `alembic` command of its own environment: put it on PATH.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=course / "grading",
+        capture_output=capture,
+        text=True,
+        env={**os.environ, "PATH": path},
+    )
 
 
 def sync(course: Path = COURSE, *, check: bool = False) -> list[str]:
@@ -74,6 +112,8 @@ def sync(course: Path = COURSE, *, check: bool = False) -> list[str]:
                 shutil.copy2(target, backup)
                 print(f"saved your copy of {target.name} as {backup.name}")
             shutil.copyfile(fresh, target)
+    if sync_readme(course, check=check):
+        differ.append("README.md")
     return differ
 
 
@@ -90,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     check = "--check" in args
     differ = sync(check=check)
     if check and differ:
-        print("notebooks/ is out of date with solutions/ (run `make notebooks` and commit):")
+        print("notebooks/ or README's module table is out of date (run `make notebooks` and commit):")
         print("\n".join(f"  {name}" for name in differ))
         return 1
     print("notebooks/ matches solutions/." if not differ else f"regenerated: {', '.join(differ)}")

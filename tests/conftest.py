@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import retrylab
+from retrylab.manifest import modules
 from tests.course_files import dag_source, write
 
 
@@ -49,54 +50,36 @@ def pytest_configure(config):
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-# Files that take minutes (each executes whole notebooks), longest first. pytest-xdist hands out
-# whole files (--dist loadfile) in collection order: starting the longest first keeps both workers
-# busy to the end instead of leaving one long file running alone.
-LONGEST_FIRST = (
-    "test_adversarial_04.py",
-    "test_adversarial_02.py",
-    "test_roundtrip_03.py",
-    "test_roundtrip_04.py",
-    "test_roundtrip_05.py",
-    "test_notebooks.py",
-    "03-resumable-jobs.ipynb",
-    "test_notebooks_resumable.py",
-    "test_roundtrip_02.py",
-    "test_m03_checks.py",
-    "test_roundtrip_00.py",
-    "test_roundtrip_01.py",
-    "test_m02_checks.py",
-    "02-global-variables.ipynb",
-    "04-asset-watermarks.ipynb",
-    "05-mapped-and-operations.ipynb",
-    "test_notebooks_watermarks.py",
-    "test_m04_checks.py",
-    "test_m05_checks.py",
-    "test_adversarial_01.py",
-    "test_adversarial_05.py",
-    "test_adversarial_03.py",
-)
+# pytest-xdist hands out whole files (--dist loadfile) in collection order: starting the longest
+# first keeps every worker busy to the end instead of leaving one long file running alone.
+# A module's notebook (nbval), its round trip (two or more autogrades of it) and the papermill
+# runs cost what course.toml says the notebook takes; the other long files, measured alone:
+FILE_SECONDS = {
+    "test_adversarial_04.py": 400,
+    "test_adversarial_02.py": 350,
+    "test_m03_checks.py": 200,
+    "test_notebooks_resumable.py": 150,
+    "test_m02_checks.py": 120,
+    "test_adversarial_01.py": 120,
+    "test_adversarial_05.py": 100,
+    "test_adversarial_03.py": 90,
+    "test_notebooks_watermarks.py": 70,
+    "test_m04_checks.py": 60,
+    "test_m05_checks.py": 60,
+}
+
+
+def expected_seconds(filename: str) -> float:
+    by_id = {m.id: m for m in modules()}
+    by_number = {m.id[:2]: m for m in modules()}
+    if filename.endswith(".ipynb") and filename[: -len(".ipynb")] in by_id:
+        return by_id[filename[: -len(".ipynb")]].seconds
+    if filename.startswith("test_roundtrip_") and filename[15:17] in by_number:
+        return 2 * by_number[filename[15:17]].seconds
+    if filename == "test_notebooks.py":
+        return sum(m.seconds for m in modules() if m.papermill)
+    return FILE_SECONDS.get(filename, 0)
 
 
 def pytest_collection_modifyitems(session, config, items):
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).name, len(rank)))
-
-
-@pytest.fixture(scope="session")
-def grade(tmp_path_factory):
-    """grade(spec, dag_file, suite=None, only=(), fail_fast=False) -> Verdict, from a grader process of its own.
-
-    Never an IsolatedLab in the test process: the lessons' lab here parses every DAG file in its folder, and a
-    submission that patches retrylab when imported would patch the grader too (the reason graders are processes).
-    """
-    from retrylab.grader import Grader
-
-    grader = Grader(tmp_path_factory.mktemp("grader") / "sandbox")
-
-    def run(spec, dag_file, *, suite=None, only=(), fail_fast=False):
-        module = spec if isinstance(spec, str) else spec.id
-        return grader.grade(module, dag_file, suite=suite, only=tuple(only), fail_fast=fail_fast)
-
-    yield run
-    grader.close()
+    items.sort(key=lambda item: -expected_seconds(Path(str(item.fspath)).name))

@@ -23,6 +23,7 @@ class Graded:
     assignment: str
     scores: dict[str, dict[str, float]]
     roots: dict[str, Path] = field(default_factory=dict)  # a course folder per student (grade_apart)
+    log: str = ""  # what nbgrader autograde printed (its warnings)
 
     def total(self, student: str) -> float:
         return sum(self.scores[student].values())
@@ -77,7 +78,7 @@ def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[s
         folder = root / "submitted" / student / assignment
         folder.mkdir(parents=True)
         nbformat.write(copy, folder / f"{assignment}.ipynb")
-    nbgrader(root, "autograde", assignment, "--force", extra=extra)
+    log = nbgrader(root, "autograde", assignment, "--force", extra=extra).stderr
     nbgrader(root, "generate_feedback", assignment, "--force")
     from nbgrader.api import Gradebook
 
@@ -86,7 +87,7 @@ def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[s
         for student in students:
             submission = gradebook.find_submission(assignment, student)
             scores[student] = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
-    return Graded(root, assignment, scores)
+    return Graded(root, assignment, scores, log=log)
 
 
 def grade_apart(root: Path, assignment: str, students: dict[str, Edit]) -> Graded:

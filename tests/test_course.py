@@ -30,9 +30,19 @@ def test_the_readme_gives_exactly_the_two_setup_commands_and_ci_runs_make_test()
     assert "make test" in ci
 
 
-def test_every_module_with_a_grader_has_a_solution_and_a_learner_notebook():
+def test_course_toml_declares_every_module_once_with_its_grader_notebooks_and_round_trip():
     from retrylab.checks import MODULES
+    from retrylab.manifest import modules
 
-    for module in MODULES:
-        assert (COURSE / "solutions" / module / f"{module}.ipynb").exists()
+    declared = [m.id for m in modules()]
+    assert declared == sorted(set(declared)), "course.toml lists modules once each, in order"
+    authored = sorted(p.name for p in (COURSE / "solutions").iterdir() if (p / f"{p.name}.ipynb").exists())
+    assert authored == declared, "a module folder in solutions/ that course.toml does not declare (or the other way)"
+    assert list(MODULES) == declared
+    for module in declared:
         assert (COURSE / "notebooks" / module / f"{module}.ipynb").exists()
+        assert (COURSE / "tests" / f"test_roundtrip_{module[:2]}.py").exists(), f"{module} has no nbgrader round trip"
+
+
+def test_readme_module_table_is_made_from_course_toml():
+    assert not course.sync_readme(check=True), "run `make notebooks` and commit README.md"

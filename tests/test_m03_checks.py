@@ -1,5 +1,7 @@
 """Module 03's checker: the naive task and each typical operator mistake fail with a named cause; the fix passes."""
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -67,3 +69,23 @@ def test_a_broken_operator_is_explained_and_the_grader_moves_on(lab, grade, dag_
     verdict = grade(M03, dag_file("broken.py", fix.replace(*change)), suite=QUICK)
     assert not verdict.passed
     assert all(symptom in r.symptom for r in verdict.results), verdict.summary()
+
+
+@pytest.fixture
+def cpu_hog():
+    """Two busy processes beside the grader: a 2-core machine's worth of someone else's work."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    yield
+    for hog in hogs:
+        hog.kill()
+        hog.wait()
+
+
+def test_verdicts_do_not_depend_on_machine_load(lab, grade, dag_file, fix, cpu_hog):
+    """Jobs age on the grader's clock, so a retry that a busy machine starts late still finds the job
+    queued: the reconnect path is exercised, and a missing PENDING status fails every time."""
+    assert grade(M03, dag_file("fix.py", fix), suite=QUICK).passed
+    pending = grade(M03, dag_file("pending.py", fix.replace('status in ("PENDING", "RUNNING")', 'status == "RUNNING"')), suite=QUICK)
+    failed = {(r.check, r.crash) for r in pending.results if not r.passed}
+    assert ("reconnects instead of resubmitting", "a long queue and a worker kill at while_pending") in failed, pending.summary()
+    assert all("while_running" not in crash for _check, crash in failed), pending.summary()

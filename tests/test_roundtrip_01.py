@@ -2,8 +2,9 @@
 
 import pytest
 
+from retrylab import checks
 from tests import nbgrader_course as nbc
-from tests.course_files import dag_source
+from tests.course_files import COURSE, dag_source
 
 CELL = "checkpoint-fix-dag"
 CRASH_TESTS = ("test-resumes", "test-exactly-once", "test-hidden-world")
@@ -48,3 +49,18 @@ def test_a_checkpoint_without_an_idempotent_sink_scores_in_between(graded):
     assert graded.scores["partial"]["test-resumes"] == 2
     assert graded.scores["partial"]["test-exactly-once"] == 0
     assert "loaded twice after a crash at mid_page:1:1 on try 1" in graded.feedback("partial")
+
+
+def test_feedback_gives_no_hidden_scenario_and_no_path_of_the_grading_machine(graded):
+    spec = checks.module("01-checkpoints")
+    public = {s.label for s in spec.suite.scenarios}
+    secret = {s.label for suite in spec.hidden for s in suite.scenarios} - public
+    for student in graded.scores:
+        html = graded.feedback(student)
+        assert not [label for label in secret if label in html], student
+        assert str(COURSE) not in html and str(graded.root) not in html, student
+    assert "hidden scenario 1" in graded.feedback("antipattern")  # named, not described
+
+
+def test_autograde_warns_of_no_changed_cell_in_untouched_or_solved_notebooks(graded):
+    assert "has changed!" not in graded.log, graded.log[-2000:]

@@ -1,19 +1,23 @@
-"""Per-module graders built on the crash-equivalence oracle."""
+"""Per-module graders built on the crash-equivalence oracle, registered from ``course.toml``."""
 
-from retrylab.checks import (
-    m00_orientation,
-    m01_checkpoints,
-    m02_global_variables,
-    m03_resumable_jobs,
-    m04_asset_watermarks,
-    m05_mapped_operations,
-)
+from importlib import import_module
+
 from retrylab.checks.module import ModuleSpec, Suite
 from retrylab.checks.results import CheckResult, Verdict
+from retrylab.manifest import modules
 
-MODULES: dict[str, ModuleSpec] = {
-    spec.id: spec for spec in (m00_orientation.SPEC, m01_checkpoints.SPEC, m02_global_variables.SPEC, m03_resumable_jobs.SPEC, m04_asset_watermarks.SPEC, m05_mapped_operations.SPEC)
-}
+
+def _registry() -> dict[str, ModuleSpec]:
+    specs = {}
+    for declared in modules():
+        spec: ModuleSpec = import_module(f"retrylab.checks.{declared.grader}").SPEC
+        if spec.id != declared.id:
+            raise RuntimeError(f"course.toml declares {declared.id} with grader {declared.grader}, whose SPEC is {spec.id}")
+        specs[spec.id] = spec
+    return specs
+
+
+MODULES: dict[str, ModuleSpec] = _registry()
 
 
 def module(name: str) -> ModuleSpec:
