@@ -39,8 +39,12 @@ def grade(
     only: tuple[str, ...] = (),
     progress: Progress | bool | None = None,
     fail_fast: bool = False,
+    shown_as: str | None = None,
 ) -> Verdict:
-    """Grade ``dag_file`` for ``module`` in ``lab`` (an ``IsolatedLab``); unknown modules and checks raise."""
+    """Grade ``dag_file`` for ``module`` in ``lab`` (an ``IsolatedLab``); unknown modules and checks raise.
+
+    Messages name the file as ``shown_as`` (the path the learner gave, ``dags/x.py``), never where it
+    lies on the machine that grades: nbgrader's feedback goes to the student."""
     spec = checks.module(module)
     for name in only:
         spec.check(name)  # raises on a name the module does not have
@@ -48,6 +52,10 @@ def grade(
         suite = Suite.from_json(suite)
     suites = hidden_suites(spec) if hidden else [suite]
     results = [r for s in suites for r in spec.grade(lab, dag_file, suite=s, only=only, progress=progress, fail_fast=fail_fast).results]
-    # Messages name the learner's file, not the copy graded in the lab's DAGs folder.
+    shown = shown_as or str(dag_file)
     copy = str(lab.box.dags / Path(dag_file).name)
-    return Verdict(spec.id, str(dag_file), [replace(r, symptom=r.symptom.replace(copy, str(dag_file))) for r in results])
+
+    def named(symptom: str) -> str:
+        return symptom.replace(copy, shown).replace(str(Path(dag_file).resolve()), shown)
+
+    return Verdict(spec.id, shown, [replace(r, symptom=named(r.symptom)) for r in results])

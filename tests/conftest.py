@@ -63,6 +63,7 @@ FILE_SECONDS = {
     "test_adversarial_01.py": 120,
     "test_adversarial_05.py": 100,
     "test_adversarial_03.py": 90,
+    "test_workshop.py": 110,
     "test_notebooks_watermarks.py": 70,
     "test_m04_checks.py": 60,
     "test_m05_checks.py": 60,
@@ -83,3 +84,22 @@ def expected_seconds(filename: str) -> float:
 
 def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: -expected_seconds(Path(str(item.fspath)).name))
+
+
+@pytest.fixture(scope="session")
+def grade(tmp_path_factory):
+    """grade(spec, dag_file, suite=None, only=(), fail_fast=False) -> Verdict, from a grader process of its own.
+
+    Never an IsolatedLab in the test process: the lessons' lab here parses every DAG file in its folder, and a
+    submission that patches retrylab when imported would patch the grader too (the reason graders are processes).
+    """
+    from retrylab.grader import Grader
+
+    grader = Grader(tmp_path_factory.mktemp("grader") / "sandbox")
+
+    def run(spec, dag_file, *, suite=None, only=(), fail_fast=False):
+        module = spec if isinstance(spec, str) else spec.id
+        return grader.grade(module, dag_file, suite=suite, only=tuple(only), fail_fast=fail_fast)
+
+    yield run
+    grader.close()

@@ -87,5 +87,5 @@ def test_verdicts_do_not_depend_on_machine_load(lab, grade, dag_file, fix, cpu_h
     assert grade(M03, dag_file("fix.py", fix), suite=QUICK).passed
     pending = grade(M03, dag_file("pending.py", fix.replace('status in ("PENDING", "RUNNING")', 'status == "RUNNING"')), suite=QUICK)
     failed = {(r.check, r.crash) for r in pending.results if not r.passed}
-    assert ("reconnects instead of resubmitting", "a long queue and a worker kill at while_pending") in failed, pending.summary()
+    assert ("reconnects instead of resubmitting", "a long queue and a worker kill at while_pending on try 1") in failed, pending.summary()
     assert all("while_running" not in crash for _check, crash in failed), pending.summary()

@@ -12,7 +12,7 @@ import hashlib
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,7 @@ def run_matrix(
         return Matrix(world, error=f"There is no DAG file at {path}. Run the cell that writes it first.")
     key = (id(lab), digest, dag_id, world, tuple(scenarios), before is not None, run)
     if key in _CACHE:
-        return _CACHE[key]
+        return replace(_CACHE[key], dag_file=path)  # the same text under another name: questions go to this file
     matrix = Matrix(world, lab=lab, dag_file=path, dag_id=dag_id)
     if before is not None:
         before()

@@ -89,6 +89,7 @@ class Grader:
         request = {
             "module": module,
             "dag_file": str(Path(dag_file).resolve()),
+            "shown_as": str(dag_file),  # as the learner wrote it: messages never show the machine's paths
             "suite": suite.to_json() if suite else None,
             "hidden": hidden,
             "only": list(only),

@@ -1,7 +1,7 @@
 """The grader process: grade DAG files for a kernel, never importing them (see ``__init__.py``).
 
 Protocol: one JSON object per line. ``{"ready": true}`` once its sandbox is
-open; then requests ``{"module", "dag_file", "suite", "hidden", "only"}``,
+open; then requests ``{"module", "dag_file", "shown_as", "suite", "hidden", "only"}``,
 answered by ``{"progress": "."}`` lines while the matrix runs and one
 ``{"verdict": ...}`` or ``{"error": ...}``.
 """
@@ -50,6 +50,7 @@ def handle(lab: Any, request: dict[str, Any], answers: TextIO) -> dict[str, Any]
             hidden=bool(request.get("hidden")),
             only=tuple(request.get("only", ())),
             fail_fast=bool(request.get("fail_fast")),
+            shown_as=request.get("shown_as"),
             progress=lambda text: answers.write(json.dumps({"progress": text}) + "\n"),
         )
     except (KeyError, ValueError) as exc:
