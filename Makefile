@@ -16,15 +16,16 @@ ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tools that shell out to their own commands (nbgrader -> alembic) find them here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test notebooks bench lock assignments collect autograde feedback grades clean
+.PHONY: lab test notebooks bench lock workshop assignments release collect autograde feedback return-feedback grades clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml workshop/package-lock.json
 	@echo "Creating the course environment in $(VENV) (first time only: a few minutes)"
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, this is " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(UV) pip install --quiet --python $(PY) --compile-bytecode -r requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	$(VENV)/bin/npm ci --prefix workshop --no-audit --no-fund --loglevel=error
 	$(PY) -m retrylab.cli doctor
 	@touch $@
 
@@ -47,9 +48,17 @@ bench: $(STAMP)
 lock:
 	uv pip compile requirements.in --python-version 3.11 -o requirements.lock --universal
 
+# A workshop on JupyterHub at 127.0.0.1:$(PORT) (LEARNERS=ana,ben,...; Ctrl-C stops it and every server).
+LEARNERS ?= learner1,learner2,learner3
+workshop: $(STAMP)
+	$(PY) -m retrylab.hub --learners $(LEARNERS) --port $(PORT)
+
 # Workshops (nbgrader, run from grading/): ASSIGNMENT=01-checkpoints (or 01) for one module, every module without it.
 assignments: $(STAMP)
 	$(PY) -m retrylab.workshop assignments
+
+release: $(STAMP)
+	$(PY) -m retrylab.workshop release $(ASSIGNMENT)
 
 collect: $(STAMP)
 	$(PY) -m retrylab.workshop collect $(ASSIGNMENT)
@@ -59,6 +68,9 @@ autograde: $(STAMP)
 
 feedback: $(STAMP)
 	$(PY) -m retrylab.workshop feedback $(ASSIGNMENT)
+
+return-feedback: $(STAMP)
+	$(PY) -m retrylab.workshop return-feedback $(ASSIGNMENT)
 
 grades: $(STAMP)
 	$(PY) -m retrylab.workshop grades

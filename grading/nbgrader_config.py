@@ -35,6 +35,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.ZipCollectApp.downloaded_directory = os.path.join("grading", "downloaded")
 c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/_]+\.ipynb)$"
 
+# `make workshop`'s hub: release, collect and return feedback through nbgrader's exchange there.
+c.Exchange.root = os.environ.get("RETRYLAB_EXCHANGE", os.path.join(COURSE, "workshop", "run", "exchange"))
+
 # How a cell runs (its time limit) is shared with the learners' Validate button.
 load_subconfig(os.path.join(COURSE, "notebooks", "nbgrader_config.py"))  # noqa: F821
 

@@ -48,6 +48,13 @@ def _missing_from_gradebook(names: list[str], root: Path) -> list[str]:
     return missing
 
 
+def _ensure_in_gradebook(modules: list[str], root: Path) -> None:
+    if missing := _missing_from_gradebook(modules, root):
+        print(f"Adding {', '.join(missing)} to the gradebook first.")
+        with tempfile.TemporaryDirectory(prefix="retrylab-assignments-") as tmp:
+            course.generate(Path(tmp), root, gradebook=gradebook(root), names=missing)
+
+
 def _modules(named: str | None, root: Path) -> list[str]:
     """The module ``named`` (id or number), or every module."""
     if not named:
@@ -69,24 +76,57 @@ def _nbgrader(*args: str, root: Path) -> None:
         raise SystemExit(f"nbgrader {args[0]} failed (exit {proc.returncode}); its messages are above.")
 
 
+def release(named: str | None = None, root: Path = course.COURSE) -> None:
+    """nbgrader release_assignment into the hub's exchange (``make workshop``): learners fetch it from their Assignment List."""
+    _ensure_in_gradebook(_modules(named, root), root)
+    for module in _modules(named, root):
+        _nbgrader("release_assignment", module, "--force", root=root)
+        print(f"{module}: released to the exchange")
+
+
 def collect(named: str | None = None, root: Path = course.COURSE) -> None:
-    """nbgrader's zip_collect: grading/downloaded/<module>/archive/<student>_<module>.ipynb (or .zip) into submitted/."""
+    """Submissions into grading/submitted/: from the hub's exchange (nbgrader collect), or from files downloaded from an
+    LMS, grading/downloaded/<module>/archive/<student>_<module>.ipynb or .zip (nbgrader zip_collect)."""
     for module in _modules(named, root):
         archive = root / "grading" / "downloaded" / module / "archive"
-        if not archive.is_dir() or not any(archive.iterdir()):
-            print(f"{module}: nothing in {archive.relative_to(root)}")
-            continue
-        _nbgrader("zip_collect", module, "--force", root=root)
-        print(f"{module}: submitted by {', '.join(_students('submitted', module, root)) or 'nobody'}")
+        inbound = _exchange(root) / hub_course_id() / "inbound"
+        found = False
+        if inbound.is_dir() and any(p.name.split("+")[1:2] == [module] for p in inbound.iterdir()):
+            _nbgrader("collect", module, "--update", root=root)
+            found = True
+        if archive.is_dir() and any(archive.iterdir()):
+            _nbgrader("zip_collect", module, "--force", root=root)
+            found = True
+        if found:
+            print(f"{module}: submitted by {', '.join(_students('submitted', module, root)) or 'nobody'}")
+        else:
+            print(f"{module}: nothing in the exchange or in {archive.relative_to(root)}")
+
+
+def return_feedback(named: str | None = None, root: Path = course.COURSE) -> None:
+    """nbgrader release_feedback into the hub's exchange: learners fetch it from their Assignment List."""
+    for module in _modules(named, root):
+        if _students("feedback", module, root):
+            _nbgrader("release_feedback", module, root=root)
+            print(f"{module}: feedback returned to {', '.join(_students('feedback', module, root))}")
+
+
+def hub_course_id() -> str:
+    from retrylab.hub import COURSE_ID
+
+    return COURSE_ID
+
+
+def _exchange(root: Path) -> Path:
+    import os
+
+    return Path(os.environ.get("RETRYLAB_EXCHANGE", root / "workshop" / "run" / "exchange"))
 
 
 def autograde(named: str | None = None, root: Path = course.COURSE) -> None:
     """nbgrader autograde for every module (or one) that has submissions; assignments added first if missing."""
     modules = _modules(named, root)
-    if missing := _missing_from_gradebook(modules, root):
-        print(f"Adding {', '.join(missing)} to the gradebook first.")
-        with tempfile.TemporaryDirectory(prefix="retrylab-assignments-") as tmp:
-            course.generate(Path(tmp), root, gradebook=gradebook(root), names=missing)
+    _ensure_in_gradebook(modules, root)
     for i, module in enumerate(modules, 1):
         students = _students("submitted", module, root)
         if not students:
@@ -114,7 +154,15 @@ def grades(root: Path = course.COURSE) -> Path:
     return out
 
 
-COMMANDS = {"assignments": assignments, "collect": collect, "autograde": autograde, "feedback": feedback, "grades": grades}
+COMMANDS = {
+    "assignments": assignments,
+    "release": release,
+    "collect": collect,
+    "autograde": autograde,
+    "feedback": feedback,
+    "return-feedback": return_feedback,
+    "grades": grades,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"usage: python -m retrylab.workshop {{{','.join(COMMANDS)}}} [MODULE]", file=sys.stderr)
         return 2
     command, rest = COMMANDS[args[0]], args[1:]
-    command(*rest[:1]) if command in (collect, autograde, feedback) else command()
+    command(*rest[:1]) if command not in (assignments, grades) else command()
     return 0
 
 

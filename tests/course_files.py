@@ -47,3 +47,19 @@ def execute_solution(module: str, parameters: dict, tmp_path: Path) -> None:
     )
     errors = [o for c in out.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+def fresh_copy(into):
+    """The course files git knows of (timestamps kept, so make sees the environment as up to date) and its .venv."""
+    import shutil
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=COURSE, capture_output=True, text=True, check=True).stdout
+    for name in filter(None, files.split("\0")):
+        if not (COURSE / name).is_file():
+            continue  # deleted in the working tree
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(COURSE / name, target)
+    (into / ".venv").symlink_to(COURSE / ".venv")
+    return into

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
 import subprocess
 
 import nbformat
 import pytest
 
 from tests import nbgrader_course as nbc
-from tests.course_files import COURSE
+from tests.course_files import COURSE, fresh_copy
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -25,19 +24,6 @@ def readme_instructor_commands() -> list[str]:
     section = readme.split("## For instructors", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```bash\n(.*?)```", section, re.S)[1]
     return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.startswith("make ")]
-
-
-def fresh_copy(into):
-    """The course files git knows of (timestamps kept, so make sees the environment as up to date) and its .venv."""
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=COURSE, capture_output=True, text=True, check=True).stdout
-    for name in filter(None, files.split("\0")):
-        if not (COURSE / name).is_file():
-            continue  # deleted in the working tree
-        target = into / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(COURSE / name, target)
-    (into / ".venv").symlink_to(COURSE / ".venv")
-    return into
 
 
 def hand_in(course, students):
