@@ -47,8 +47,11 @@ def exchange_root(root: Path) -> Path:
 def learner_config(root: Path) -> str:
     """Each user's nbgrader_config.py (read from their home, where their server starts)."""
     return (
+        "import os\n"
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        "# All servers run as one system account: submissions carry the hub's name for the learner.\n"
+        "c.CourseDirectory.student_id = os.environ.get('JUPYTERHUB_USER', '*')\n"
         f"c.Exchange.root = {str(exchange_root(root))!r}\n"
         f"load_subconfig({str(COURSE / 'notebooks' / 'nbgrader_config.py')!r})  # noqa: F821 - cell time limits\n"
     )
@@ -162,6 +165,7 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{root / "home" / "{username}"}"
 c.Spawner.cmd = [{str(venv_bin / "jupyterhub-singleuser")!r}]
 c.Spawner.default_url = "/lab"
+c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}  # a container's root user, as make lab allows
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 120
 c.Spawner.environment = {{"PATH": {str(venv_bin)!r} + os.pathsep + os.environ.get("PATH", "")}}

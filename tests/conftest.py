@@ -63,6 +63,7 @@ FILE_SECONDS = {
     "test_adversarial_01.py": 120,
     "test_adversarial_05.py": 100,
     "test_adversarial_03.py": 90,
+    "test_hub.py": 150,
     "test_workshop.py": 110,
     "test_notebooks_watermarks.py": 70,
     "test_m04_checks.py": 60,

@@ -4,6 +4,8 @@ import pytest
 
 from tests import nbgrader_course as nbc
 
+pytestmark = pytest.mark.timeout(900)  # six students, one autograde each, on a busy machine
+
 CELL = "hello-retries-dag"
 
 
