@@ -76,4 +76,4 @@ grades: $(STAMP)
 	$(PY) -m retrylab.workshop grades
 
 clean:
-	rm -rf notebooks/*/.sandbox solutions/*/.sandbox solutions/*/dags .retrylab-cache
+	rm -rf notebooks/*/.sandbox solutions/*/.sandbox solutions/*/dags .retrylab-cache workshop/run

@@ -14,6 +14,7 @@ exchange is a folder the learners' Assignment List and the instructor's
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -24,6 +25,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +103,18 @@ class Hub:
     def user_token(self, user: str) -> str:
         return self.api("POST", f"/users/{user}/tokens", {"note": "workshop automation", "expires_in": 3600})["token"]
 
+    def execute(self, user: str, code: str, timeout: float = 300.0) -> str:
+        """Run ``code`` in a new kernel on ``user``'s server (Jupyter's websocket protocol); return its stdout.
+
+        What a learner's notebook cell does, driven from outside: the tests and the sizing benchmark use it."""
+        token = self.user_token(user)
+        kernel = self.api("POST", f"/user/{user}/api/kernels", {"name": "python3"}, token=token)
+        url = self.url.replace("http://", "ws://") + f"/user/{user}/api/kernels/{kernel['id']}/channels"
+        try:
+            return asyncio.run(_execute(url, token, code, timeout))
+        finally:
+            self.api("DELETE", f"/user/{user}/api/kernels/{kernel['id']}", token=token)
+
     def stop(self) -> None:
         """Stop the hub, which stops every user's server and the proxy; then sweep what is left."""
         import psutil
@@ -124,6 +138,49 @@ class Hub:
                 proc.kill()
             except psutil.NoSuchProcess:
                 pass
+
+
+async def _execute(url: str, token: str, code: str, timeout: float) -> str:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    ws = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}))
+    msg_id = uuid.uuid4().hex
+    header = {"msg_id": msg_id, "username": "workshop", "session": uuid.uuid4().hex, "msg_type": "execute_request", "version": "5.3"}
+    content = {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False}
+    ws.write_message(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": []}))
+    out: list[str] = []
+    try:
+        while True:
+            raw = await asyncio.wait_for(ws.read_message(), timeout)
+            if raw is None:
+                raise RuntimeError("the kernel's websocket closed")
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                raise RuntimeError("\n".join(msg["content"]["traceback"])[-3000:])
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return "".join(out)
+    finally:
+        ws.close()
+
+
+def learner_processes(root: Path, user: str) -> list:
+    """The processes ``user``'s server runs (its kernels, graders, workers): they carry the user's HOME."""
+    import psutil
+
+    home = str(root / "home" / user)
+    found = []
+    for proc in psutil.process_iter(["environ"]):
+        try:
+            if (proc.info.get("environ") or {}).get("HOME") == home:
+                found.append(proc)
+        except Exception:
+            continue
+    return found
 
 
 def _in_workshop(proc, root: Path) -> bool:

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import urllib.parse
-import uuid
 
 import nbformat
 import pytest
@@ -46,52 +45,6 @@ with DAG(dag_id="one_job", schedule=None, start_date=datetime(2025, 1, 1), catch
         return client.wait(job)
     submit()
 '''
-
-
-async def _execute(url: str, token: str, code: str, timeout: float = 240.0) -> str:
-    """Run ``code`` in a kernel over Jupyter's websocket protocol; return its stdout (an error raises)."""
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
-
-    ws = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}))
-    msg_id = uuid.uuid4().hex
-    ws.write_message(
-        json.dumps(
-            {
-                "header": {"msg_id": msg_id, "username": "test", "session": uuid.uuid4().hex, "msg_type": "execute_request", "version": "5.3"},
-                "parent_header": {},
-                "metadata": {},
-                "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False},
-                "channel": "shell",
-                "buffers": [],
-            }
-        )
-    )
-    out: list[str] = []
-    while True:
-        raw = await asyncio.wait_for(ws.read_message(), timeout)
-        if raw is None:
-            raise RuntimeError("the kernel's websocket closed")
-        msg = json.loads(raw)
-        if msg.get("parent_header", {}).get("msg_id") != msg_id:
-            continue
-        kind = msg["msg_type"]
-        if kind == "stream":
-            out.append(msg["content"]["text"])
-        elif kind == "error":
-            raise RuntimeError("\n".join(msg["content"]["traceback"])[-3000:])
-        elif kind == "status" and msg["content"]["execution_state"] == "idle":
-            ws.close()
-            return "".join(out)
-
-
-def run_in_kernel(hub, user: str, token: str, code: str) -> str:
-    kernel = hub.api("POST", f"/user/{user}/api/kernels", {"name": "python3"}, token=token)
-    url = hub.url.replace("http://", "ws://") + f"/user/{user}/api/kernels/{kernel['id']}/channels"
-    try:
-        return asyncio.run(_execute(url, token, code))
-    finally:
-        hub.api("DELETE", f"/user/{user}/api/kernels/{kernel['id']}", token=token)
 
 
 def make(course, *args, env):
@@ -153,7 +106,7 @@ def test_two_learners_runs_stay_private(workshop):
     async def both():
         loop = asyncio.get_running_loop()
         return await asyncio.gather(
-            *(loop.run_in_executor(None, run_in_kernel, hub, user, hub.user_token(user), code) for user in ("ana", "ben"))
+            *(loop.run_in_executor(None, hub.execute, user, code) for user in ("ana", "ben"))
         )
 
     ana, ben = (json.loads(out.strip().splitlines()[-1]) for out in asyncio.run(both()))
