@@ -35,9 +35,9 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
 	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions \
-		--ignore-glob='tests/test_adversarial_*.py'
-	@echo "The adversarial corpus (after the rest: it keeps both cores busy on its own):"
-	$(PY) -m pytest -n 2 --dist loadfile tests/test_adversarial_*.py
+		--ignore-glob='tests/test_adversarial_*.py' --ignore=tests/test_hub.py --ignore=tests/test_workshop.py
+	@echo "The adversarial corpus and the workshops (after the rest: they keep both cores busy on their own):"
+	$(PY) -m pytest -n 2 --dist loadfile tests/test_adversarial_*.py tests/test_hub.py tests/test_workshop.py
 
 notebooks: $(STAMP)
 	$(PY) -m retrylab.course

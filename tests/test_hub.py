@@ -14,6 +14,7 @@ import pytest
 
 from retrylab import hub as workshop_hub
 from tests import nbgrader_course as nbc
+from tests.browser import CHROMIUM, hub_lab_screenshot
 from tests.course_files import fresh_copy
 
 pytestmark = pytest.mark.timeout(900)
@@ -131,3 +132,22 @@ def test_the_hub_binds_localhost_and_logs_in_only_with_the_password(workshop):
 
     assert login("not-the-password") == 403
     assert login(hub.password) == 302  # on to ana's server
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it with apt)")
+def test_a_learner_logs_in_with_a_browser_and_sees_the_fetched_module(workshop, tmp_path):
+    """Headless Chromium through the hub's login form and OAuth hop into ana's JupyterLab, which lists the module she
+    fetched; the screenshot is kept beside the test's files."""
+    _course, hub, _env = workshop
+    hub.start_server("ana")
+    if not (hub.root / "home" / "ana" / MODULE).is_dir():
+        token = hub.user_token("ana")
+        hub.api("POST", f"/user/ana/assignments/fetch?{COURSE_ARGS}", token=token)
+    listed = (
+        "[...document.querySelectorAll('.jp-DirListing-itemText')]"
+        f".some(e => e.textContent.includes({MODULE!r}))"
+    )
+    png, url = hub_lab_screenshot(hub.url, "ana", hub.password, listed)
+    (tmp_path / "ana-lab.png").write_bytes(png)
+    assert url.startswith(f"{hub.url}/user/ana/lab")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # a drawn lab, not a blank page

@@ -21,9 +21,10 @@ def graded(tmp_path_factory):
             "edited_tests": nbc.edit_tests_to_pass,
             "deleted_test": nbc.delete_cell("test-retries-at-once"),
             "syntax_error": nbc.answer_with(CELL, solution.replace("retry_delay=timedelta(seconds=0))", "retry_delay=timedelta(seconds=0)")),
-            "endless_cell": nbc.answer_with(CELL, "while True:\n    pass"),
+            # Endless without eating a core: the machine grades the other students meanwhile.
+            "endless_cell": nbc.answer_with(CELL, "import time\nwhile True:\n    time.sleep(0.1)"),
         },
-        extra=("--Execute.timeout=20",),
+        extra=("--Execute.timeout=120",),  # the endless cell's cost; a graded cell needs well under it when busy
     )
 
 

@@ -6,6 +6,8 @@ from retrylab import checks
 from tests import nbgrader_course as nbc
 from tests.course_files import COURSE, dag_source
 
+pytestmark = pytest.mark.timeout(900)  # four students, one autograde each, on a busy machine
+
 CELL = "checkpoint-fix-dag"
 CRASH_TESTS = ("test-resumes", "test-exactly-once", "test-hidden-world")
 

@@ -1,0 +1,114 @@
+"""Headless Chromium (Debian's ``chromium``) driven over the DevTools protocol: log in, wait for a page, screenshot.
+
+Why not ``chromium --screenshot URL``: a JupyterHub user's lab needs a login (a form and an OAuth hop), which only a
+browser session can make; the DevTools protocol is Chromium's own way to drive one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from itertools import count
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class Page:
+    def __init__(self, ws) -> None:
+        self.ws, self.ids = ws, count(1)
+
+    async def send(self, method: str, **params) -> dict:
+        msg_id = next(self.ids)
+        self.ws.write_message(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(await asyncio.wait_for(self.ws.read_message(), 60))
+            if msg.get("id") == msg_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+
+    async def evaluate(self, expression: str):
+        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        return result.get("result", {}).get("value")
+
+    async def wait_for(self, expression: str, timeout: float = 60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = await self.evaluate(expression)
+            if value:
+                return value
+            await asyncio.sleep(0.5)
+        raise TimeoutError(f"the page never satisfied {expression!r} (at {await self.evaluate('location.href')})")
+
+
+@contextmanager
+def chromium(width: int = 1280, height: int = 800):
+    """A headless Chromium with a fresh profile; yields its DevTools port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="retrylab-chromium-") as profile:
+        proc = subprocess.Popen(
+            [
+                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                f"--window-size={width},{height}", f"--remote-debugging-port={port}", "--remote-allow-origins=*",
+                f"--user-data-dir={profile}", "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            yield port
+        finally:
+            proc.kill()
+            proc.wait(10)
+
+
+async def _page(port: int) -> Page:
+    from tornado.websocket import websocket_connect
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as r:
+                targets = [t for t in json.load(r) if t.get("type") == "page"]
+            if targets:
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError("Chromium's DevTools endpoint never answered")
+        await asyncio.sleep(0.3)
+    page = Page(await websocket_connect(targets[0]["webSocketDebuggerUrl"]))
+    await page.send("Page.enable")
+    return page
+
+
+def hub_lab_screenshot(hub_url: str, user: str, password: str, ready: str, timeout: float = 120.0) -> tuple[bytes, str]:
+    """Log ``user`` into the hub through its login form, open their lab, wait until ``ready`` (a JS expression)
+    is true; return a PNG of the page and its URL."""
+
+    async def run(port: int) -> tuple[bytes, str]:
+        page = await _page(port)
+        await page.send("Page.navigate", url=f"{hub_url}/hub/login?next=/hub/user/{user}/lab")
+        await page.wait_for("document.querySelector('#username_input') !== null")
+        await page.evaluate(
+            f"document.querySelector('#username_input').value = {json.dumps(user)};"
+            f"document.querySelector('#password_input').value = {json.dumps(password)};"
+            "document.querySelector('#login_submit').click(); true"
+        )
+        await page.wait_for(ready, timeout)
+        await asyncio.sleep(1.0)  # let the last paint land
+        shot = await page.send("Page.captureScreenshot", format="png")
+        return base64.b64decode(shot["data"]), await page.evaluate("location.href")
+
+    with chromium() as port:
+        return asyncio.run(run(port))
