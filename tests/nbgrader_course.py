@@ -55,13 +55,18 @@ def nbgrader(root: Path, *args: str, extra: tuple[str, ...] = ()) -> subprocess.
         f"--CourseDirectory.feedback_directory={root / 'feedback'}",
         f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}",
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args, *dirs, *extra],
-        cwd=COURSE / "grading",
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
+    for _attempt in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args, *dirs, *extra],
+            cwd=COURSE / "grading",
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+        # Two kernels started at the same moment by separate processes can pick the same free TCP port
+        # (jupyter_client probes, then binds later): the loser dies at start. Not the course's doing; once more.
+        if proc.returncode == 0 or "Kernel died before replying to kernel_info" not in proc.stderr:
+            break
     assert proc.returncode == 0, proc.stderr[-4000:]
     return proc
 
