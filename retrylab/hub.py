@@ -123,7 +123,7 @@ class Hub:
             family = psutil.Process(self.process.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             family = []
-        servers = [p for p in psutil.process_iter(["environ"]) if _in_workshop(p, self.root)]
+        servers = learner_processes(self.root)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -168,27 +168,21 @@ async def _execute(url: str, token: str, code: str, timeout: float) -> str:
         ws.close()
 
 
-def learner_processes(root: Path, user: str) -> list:
-    """The processes ``user``'s server runs (its kernels, graders, workers): they carry the user's HOME."""
+def learner_processes(root: Path, user: str | None = None) -> list:
+    """The processes ``user``'s server runs (its kernels, graders, workers), or every user's: they carry the
+    user's HOME under the workshop's ``home/``."""
     import psutil
 
-    home = str(root / "home" / user)
+    homes = root / "home"
     found = []
     for proc in psutil.process_iter(["environ"]):
         try:
-            if (proc.info.get("environ") or {}).get("HOME") == home:
-                found.append(proc)
+            home = Path((proc.info.get("environ") or {}).get("HOME", ""))
         except Exception:
             continue
+        if (home == homes / user) if user else (home.parent == homes):
+            found.append(proc)
     return found
-
-
-def _in_workshop(proc, root: Path) -> bool:
-    """A process a user's server started (it carries the workshop's home in HOME)."""
-    try:
-        return str(proc.info.get("environ", {}).get("HOME", "")).startswith(str(root / "home"))
-    except Exception:
-        return False
 
 
 def config(root: Path, port: int, learners: tuple[str, ...], instructor: str) -> str:

@@ -11,11 +11,13 @@ Everything runs from ``grading/`` with its ``nbgrader_config.py``.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 from retrylab import course, manifest
+from retrylab.hub import COURSE_ID
 
 GRADING = course.COURSE / "grading"
 
@@ -89,7 +91,7 @@ def collect(named: str | None = None, root: Path = course.COURSE) -> None:
     LMS, grading/downloaded/<module>/archive/<student>_<module>.ipynb or .zip (nbgrader zip_collect)."""
     for module in _modules(named, root):
         archive = root / "grading" / "downloaded" / module / "archive"
-        inbound = _exchange(root) / hub_course_id() / "inbound"
+        inbound = _exchange(root) / COURSE_ID / "inbound"
         found = False
         if inbound.is_dir() and any(p.name.split("+")[1:2] == [module] for p in inbound.iterdir()):
             _nbgrader("collect", module, "--update", root=root)
@@ -111,15 +113,7 @@ def return_feedback(named: str | None = None, root: Path = course.COURSE) -> Non
             print(f"{module}: feedback returned to {', '.join(_students('feedback', module, root))}")
 
 
-def hub_course_id() -> str:
-    from retrylab.hub import COURSE_ID
-
-    return COURSE_ID
-
-
 def _exchange(root: Path) -> Path:
-    import os
-
     return Path(os.environ.get("RETRYLAB_EXCHANGE", root / "workshop" / "run" / "exchange"))
 
 
