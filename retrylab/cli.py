@@ -1,4 +1,4 @@
-"""``retrylab``: doctor the environment, check a DAG file, show progress.
+"""``retrylab``: doctor the environment, check or lint DAG files, show progress.
 
 Exit codes: 0 all good, 1 checks failed (or the doctor found a problem),
 2 the command itself was used wrongly (unknown module, missing file).
@@ -125,6 +125,37 @@ def _dots(text: str) -> None:
     sys.stderr.flush()
 
 
+def _lint(args: argparse.Namespace) -> int:
+    """Read DAG files (never import them) for state that does not survive a retry."""
+    from retrylab import lint
+    from retrylab.lint import report
+
+    if args.rules:
+        print(report.rule_table())
+        return 0
+    if not args.paths:
+        print("Name at least one DAG file or folder, e.g. `retrylab lint dags/`.", file=sys.stderr)
+        return 2
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"No such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    select = {r.strip().upper() for r in args.select.split(",")} if args.select else set(lint.RULES)
+    unknown = select - set(lint.RULES)
+    if unknown:
+        print(f"Unknown rule {', '.join(sorted(unknown))}; `retrylab lint --rules` lists them.", file=sys.stderr)
+        return 2
+    files = list(lint.python_files(args.paths))
+    findings = [f for f in lint.lint_paths(files) if f.rule in select]
+    out = {"text": lambda: report.text(findings, len(files)), "json": lambda: report.as_json(findings),
+           "sarif": lambda: report.sarif(findings)}[args.format]()
+    if args.output:
+        Path(args.output).write_text(out + "\n")
+    else:
+        print(out)
+    return 1 if findings else 0
+
+
 def _progress(args: argparse.Namespace) -> int:
     rows = progress.read(Path(args.course))
     if args.json:
@@ -147,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--json", action="store_true", help="print each check as JSON (and nothing else) on stdout")
     check.add_argument("--output", metavar="FILE", help="also write the JSON verdict to FILE")
     check.set_defaults(func=_check)
+    lint = sub.add_parser("lint", help="find retry-unsafe state in DAG files (reads them, never runs them)")
+    lint.add_argument("paths", nargs="*", metavar="PATH", help="DAG files or folders (folders: every .py under them)")
+    lint.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    lint.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    lint.add_argument("--select", metavar="RULES", help="only these rules, comma-separated (e.g. RS101,RS201)")
+    lint.add_argument("--rules", action="store_true", help="list the rules and the module that teaches each")
+    lint.set_defaults(func=_lint)
     prog = sub.add_parser("progress", help="which modules' exercises pass, from your last self-checks")
     prog.add_argument("--course", default=".", help="the course folder (default: here)")
     prog.add_argument("--json", action="store_true")
