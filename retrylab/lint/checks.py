@@ -11,7 +11,6 @@ from retrylab.lint.facts import (
     call_name,
     const_str,
     dotted,
-    is_submit,
     is_wall_clock,
     keyword,
     words,
@@ -76,11 +75,30 @@ def _state_writes(facts: FileFacts, fn: FunctionFacts) -> Iterator[tuple[ast.Cal
             yield call, _arg(call, 0, "key"), _arg(call, 1, "value")
 
 
-def _sql_text(call: ast.Call) -> str:
-    first = call.args[0] if call.args else keyword(call, "sql")
-    if isinstance(first, ast.JoinedStr):
-        first = next((v for v in first.values if isinstance(v, ast.Constant)), None)
-    return (const_str(first) or "").lstrip().upper()
+SQL_VERBS = ("INSERT", "COPY", "MERGE", "UPSERT", "REPLACE", "CREATE", "TRUNCATE", "DELETE", "UPDATE")
+
+
+def _sql_text(call: ast.Call, facts: FileFacts) -> str:
+    """The first SQL statement among a call's arguments (module constants followed), upper-cased."""
+    for arg in call.args + [k.value for k in call.keywords]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Name) and node.id in facts.module_names:
+                node = facts.module_names[node.id]
+            if isinstance(node, ast.JoinedStr):
+                node = next((v for v in node.values if isinstance(v, ast.Constant)), None)
+            text = " ".join((const_str(node) or "").split()).upper()
+            if text.startswith(SQL_VERBS):
+                return text
+    return ""
+
+
+def _sql_kind(sql: str) -> str | None:
+    if sql.startswith(("MERGE", "UPSERT", "REPLACE", "INSERT OVERWRITE", "INSERT OR REPLACE", "CREATE OR REPLACE",
+                       "TRUNCATE", "DELETE")) or "ON CONFLICT" in sql or "ON DUPLICATE KEY" in sql:
+        return "idempotent"
+    if sql.startswith(("INSERT", "COPY")):
+        return "append"
+    return "other" if sql else None
 
 
 def _write_kind(call: ast.Call, facts: FileFacts, fn: FunctionFacts, depth: int = 0) -> str | None:
@@ -96,11 +114,9 @@ def _write_kind(call: ast.Call, facts: FileFacts, fn: FunctionFacts, depth: int 
             return None
         kinds = {_write_kind(c, facts, callee, depth + 1) for callee in callees for c in facts.calls(callee)}
         return next((k for k in ("append", "other", "idempotent") if k in kinds), None)
-    sql = _sql_text(call)
-    if sql.startswith(("INSERT", "COPY")):
-        return "append"
-    if sql.startswith(("MERGE", "UPSERT", "REPLACE", "INSERT OVERWRITE", "CREATE OR REPLACE", "TRUNCATE", "DELETE")):
-        return "idempotent"
+    sql = _sql_kind(_sql_text(call, facts))
+    if sql:
+        return sql
     name = call_name(call)
     if name == "to_sql":
         mode = const_str(keyword(call, "if_exists"))
@@ -136,7 +152,7 @@ def xcom_checkpoint(facts: FileFacts) -> Iterator[Hit]:
                 elif isinstance(ids, (ast.List, ast.Tuple)):
                     if {_resolve_str(e, facts, fn) for e in ids.elts} & own:
                         yield "RS101", call
-                elif _resolve_str(ids, facts, fn) in own:
+                elif _resolve_str(ids, facts, fn) in own or dotted(ids).endswith(".task_id"):
                     yield "RS101", call
             elif name == "xcom_push" and facts.in_loop(call, fn) and _resolve_str(_arg(call, 0, "key"), facts, fn):
                 yield "RS102", call
@@ -165,6 +181,8 @@ def variable_progress(facts: FileFacts) -> Iterator[Hit]:
 
 # -- RS301: the wall clock as a watermark -----------------------------------------------------------------
 def wall_clock_watermark(facts: FileFacts) -> Iterator[Hit]:
+    read_back = {_resolve_str(keyword(c, "key") if call_name(c) == "xcom_pull" else _arg(c, 0, "key"), facts, fn)
+                 for fn in facts.functions for c in facts.calls(fn) if call_name(c) in {"get", "xcom_pull"}}
     for fn in facts.functions:
         if not fn.is_task_code:
             continue
@@ -172,8 +190,8 @@ def wall_clock_watermark(facts: FileFacts) -> Iterator[Hit]:
             if value is None:
                 continue
             name = _resolve_str(key, facts, fn)
-            if name is not None and not (words(name.replace(".", "_")) & WATERMARK_WORDS):
-                continue
+            if name is not None and name not in read_back and not (words(name.replace(".", "_")) & WATERMARK_WORDS):
+                continue  # a time kept for the record ("started_at"), not a position to resume from
             if any(is_wall_clock(node) for node in facts.scalar_origins(value, fn)):
                 yield "RS301", call
 
@@ -181,7 +199,11 @@ def wall_clock_watermark(facts: FileFacts) -> Iterator[Hit]:
 # -- RS401 / RS402 / RS403: external jobs ------------------------------------------------------------------
 def unpersisted_job(facts: FileFacts) -> Iterator[Hit]:
     for fn in facts.functions:
-        if not fn.is_task_code or "ResumableJobMixin" in facts.class_bases(fn.cls):
+        if "ResumableJobMixin" in facts.class_bases(fn.cls):
+            if fn.node.name == "execute" and not any(call_name(c) == "execute_resumable" for c in facts.calls(fn)):
+                yield "RS401", fn.node  # the mixin's methods, called around the part that stores the id
+            continue
+        if not fn.is_task_code:
             continue
         submits = facts.submit_names(fn)
         if not submits:
@@ -209,8 +231,7 @@ def job_id_in_asset_state(facts: FileFacts) -> Iterator[Hit]:
             store = facts.store_call(call, fn)
             value = _arg(call, 1, "value")
             if store and store.kind == "asset" and call_name(call) == "set" and value is not None and (
-                facts.roots(value, fn) & submits or _derives(facts, fn, value, lambda n: isinstance(n, ast.Call)
-                                                             and is_submit(call_name(n)))
+                facts.roots(value, fn) & submits or _derives(facts, fn, value, facts.is_submit_call)
             ):
                 yield "RS404", call
 
@@ -260,6 +281,16 @@ def pending_not_active(facts: FileFacts) -> Iterator[Hit]:
                     continue
                 if not any(part in n.lower() for n in names for part in PENDING_PARTS):
                     yield "RS403", node
+
+
+def poll_returns_nothing(facts: FileFacts) -> Iterator[Hit]:
+    for fn in facts.functions:
+        if fn.cls is None or fn.node.name != "poll_until_complete":
+            continue
+        returns = [n for n in facts.own_nodes(fn) if isinstance(n, ast.Return)]
+        if not any(r.value is not None and not (isinstance(r.value, ast.Constant) and r.value.value is None)
+                   for r in returns):
+            yield "RS405", fn.node
 
 
 # -- RS501 / RS502: state in the worker ------------------------------------------------------------------
@@ -335,33 +366,36 @@ def _path_key(facts: FileFacts, fn: FunctionFacts, expr: ast.AST | None) -> str 
     return ast.dump(expr)
 
 
+def _file_ops(facts: FileFacts, fn: FunctionFacts, depth: int = 0) -> Iterator[tuple[str, bool, ast.Call]]:
+    """(path, is_write, call) in the order a call of `fn` makes them, helpers' file operations included."""
+    for call in sorted(facts.calls(fn), key=lambda c: (c.lineno, c.col_offset)):
+        name = call_name(call)
+        path: str | None = None
+        if name == "open" and isinstance(call.func, ast.Name):
+            mode = const_str(_arg(call, 1, "mode")) or "r"
+            path, is_write = _path_key(facts, fn, _arg(call, 0, "file")), bool(set(mode) & set("wax+"))
+        elif name in {"read_text", "read_bytes", "exists", "is_file", "write_text", "write_bytes"} and \
+                isinstance(call.func, ast.Attribute) and not dotted(call.func).startswith("os.path"):
+            path, is_write = _path_key(facts, fn, call.func.value), name.startswith("write")
+        elif name in {"exists", "isfile"} and dotted(call.func).startswith("os.path"):
+            path, is_write = _path_key(facts, fn, _arg(call, 0, "path")), False
+        elif depth < 3:
+            for callee in facts.callees(call, fn):
+                yield from _file_ops(facts, callee, depth + 1)
+        if path is not None:
+            yield path, is_write, call
+
+
 def local_file_state(facts: FileFacts) -> Iterator[Hit]:
     for fn in facts.functions:
-        if not fn.is_task_code:
+        if not fn.task_ids:
             continue
-        reads: dict[str, int] = {}
-        writes: list[tuple[str, ast.Call]] = []
-        for call in sorted(facts.calls(fn), key=lambda c: (c.lineno, c.col_offset)):
-            name = call_name(call)
-            if name == "open" and isinstance(call.func, ast.Name):
-                mode = const_str(_arg(call, 1, "mode")) or "r"
-                path, is_write = _path_key(facts, fn, _arg(call, 0, "file")), bool(set(mode) & set("wax+"))
-            elif name in {"read_text", "read_bytes", "exists", "is_file", "write_text", "write_bytes"} and \
-                    isinstance(call.func, ast.Attribute):
-                path, is_write = _path_key(facts, fn, call.func.value), name.startswith("write")
-            elif name in {"exists", "isfile"} and dotted(call.func).startswith("os.path"):
-                path, is_write = _path_key(facts, fn, _arg(call, 0, "path")), False
-            else:
-                continue
-            if path is None:
-                continue
-            if is_write:
-                writes.append((path, call))
-            else:
-                reads.setdefault(path, call.lineno)
-        for path, call in writes:
-            if path in reads and reads[path] < call.lineno:
-                yield "RS502", call
+        read: set[str] = set()
+        for path, is_write, call in _file_ops(facts, fn):
+            if not is_write:
+                read.add(path)
+            elif path in read:
+                yield "RS502", call  # read at the start, written as it goes: progress in a file
 
 
 # -- RS601 / RS602: the order and kind of writes -----------------------------------------------------------
@@ -369,14 +403,28 @@ def checkpoint_order(facts: FileFacts) -> Iterator[Hit]:
     for fn in facts.functions:
         if not fn.is_task_code:
             continue
+        late = _fetched_names(facts, fn)
         for call, _key, value in _state_writes(facts, fn):
             if value is None:
                 continue
-            covers = facts.roots(value, fn)
+            covers = facts.roots(value, fn) & late
             if not covers:
                 continue
             if _later_write(facts, fn, call, covers):
                 yield "RS601", call
+
+
+def _fetched_names(facts: FileFacts, fn: FunctionFacts) -> set[str]:
+    """Names bound in a loop, or after the first read of state: the data a checkpoint can cover.
+
+    A window computed from the task's parameters before anything is read is
+    shared by the checkpoint and the write without being what was written.
+    """
+    reads = [c.lineno for c in facts.calls(fn) if call_name(c) in {"get", "xcom_pull"} and
+             (facts.store_call(c, fn) or _is_variable_call(c, "get") or call_name(c) == "xcom_pull")]
+    first = min(reads, default=0)
+    return {name for name, values in fn.assigned.items()
+            if name in fn.loop_vars or any(facts.in_loop(v, fn) or v.lineno > first for v in values)}
 
 
 def _later_write(facts: FileFacts, fn: FunctionFacts, node: ast.AST, covers: set[str]) -> bool:
@@ -396,6 +444,27 @@ def _later_write(facts: FileFacts, fn: FunctionFacts, node: ast.AST, covers: set
             return False
         child, parent = parent, facts.parents.get(parent)
     return False
+
+
+def asset_state_race(facts: FileFacts) -> Iterator[Hit]:
+    mapped = {dotted(n.func.value) for n in ast.walk(facts.tree) if isinstance(n, ast.Call)
+              and isinstance(n.func, ast.Attribute) and n.func.attr in {"expand", "expand_kwargs"}}
+    mapped |= {m.split(".")[0] for m in mapped}  # load.partial(...).expand(...)
+    for fn in facts.functions:
+        if not (fn.task_ids & mapped or fn.node.name in mapped):
+            continue
+        for call in facts.calls(fn):
+            store = facts.store_call(call, fn)
+            if not (store and store.kind == "asset" and call_name(call) == "set"):
+                continue
+            key = _resolve_str(_arg(call, 0, "key"), facts, fn)
+            value = _arg(call, 1, "value")
+
+            def same_key_read(node: ast.AST) -> bool:
+                return isinstance(node, ast.Call) and call_name(node) == "get" and \
+                    facts.store_call(node, fn) is not None and _resolve_str(_arg(node, 0, "key"), facts, fn) == key
+            if key is not None and value is not None and _derives(facts, fn, value, same_key_read):
+                yield "RS604", call
 
 
 def cleared_at_start(facts: FileFacts) -> Iterator[Hit]:
@@ -418,16 +487,13 @@ def append_after_cursor(facts: FileFacts) -> Iterator[Hit]:
     for fn in facts.functions:
         if not fn.is_task_code:
             continue
-        store_reads = [c for c in facts.calls(fn) if call_name(c) == "get" and facts.store_call(c, fn)]
-        store_sets = [c for c in facts.calls(fn) if call_name(c) == "set" and facts.store_call(c, fn)]
-        if not (store_reads and store_sets):
-            continue
-        reads = set(store_reads)
-        for call in facts.calls(fn):
-            if _write_kind(call, facts, fn) != "append":
-                continue
-            args = call.args + [k.value for k in call.keywords]
-            if any(_derives(facts, fn, a, lambda n: n in reads) for a in args):
+        calls = list(facts.calls(fn))
+        read = {_resolve_str(_arg(c, 0, "key"), facts, fn) for c in calls if call_name(c) == "get" and facts.store_call(c, fn)}
+        moved = {_resolve_str(_arg(c, 0, "key"), facts, fn) for c in calls if call_name(c) == "set" and facts.store_call(c, fn)}
+        if not read & moved:
+            continue  # nothing resumes here
+        for call in calls:
+            if _write_kind(call, facts, fn) == "append":
                 yield "RS602", call
 
 
@@ -446,8 +512,8 @@ def _non_json(facts: FileFacts, fn: FunctionFacts, value: ast.AST, depth: int = 
     if isinstance(value, ast.List):
         return any(_non_json(facts, fn, v, depth + 1) for v in value.elts)
     if isinstance(value, ast.Name):
-        values = fn.assigned.get(value.id) or []
-        return bool(values) and all(_non_json(facts, fn, v, depth + 1) for v in values)
+        values = [(v, fn) for v in fn.assigned.get(value.id, [])] or fn.param_values.get(value.id, [])
+        return bool(values) and all(_non_json(facts, scope, v, depth + 1) for v, scope in values)
     return False
 
 
@@ -506,5 +572,5 @@ def _declares_assets(facts: FileFacts, fn: FunctionFacts) -> bool:
 
 
 CHECKS = (xcom_checkpoint, variable_progress, wall_clock_watermark, unpersisted_job, job_id_in_asset_state,
-          not_durable, pending_not_active, process_state, local_file_state, checkpoint_order, cleared_at_start,
-          append_after_cursor, run_time_errors)
+          not_durable, pending_not_active, poll_returns_nothing, process_state, local_file_state, checkpoint_order,
+          asset_state_race, cleared_at_start, append_after_cursor, run_time_errors)

@@ -25,6 +25,10 @@ WALL_CLOCK = {"now", "utcnow", "today", "time", "time_ns"}
 WALL_CLOCK_OWNERS = {"datetime", "pendulum", "timezone", "time", "date", "dt", "Date", "DateTime", "timeutils"}
 
 
+JOB_URL = re.compile(r"run-now|runs/submit|submit|/batches\b|/jobs\b|/runs\b|/start|/trigger|/execut|dagRuns|"
+                     r"/pipelines?/|/workflows?/|/queries\b|/statements\b", re.IGNORECASE)
+
+
 def words(name: str) -> set[str]:
     """`transform_and_load` -> {transform, and, load}; `putObject` -> {put, object}."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
@@ -100,6 +104,7 @@ class FunctionFacts:
     task_call: ast.Call | None = None  # the decorator or operator call that made it a task
     is_task_code: bool = False  # a task, or called (transitively) from one
     loop_vars: set[str] = field(default_factory=set)  # names bound by a for loop
+    param_values: dict[str, list[tuple[ast.AST, FunctionFacts]]] = field(default_factory=dict)  # from call sites
 
 
 class FileFacts:
@@ -245,16 +250,27 @@ class FileFacts:
         """The ids of the tasks whose code runs this function."""
         return self._reached.get(facts.node, set())
 
+    def is_submit_call(self, node: ast.AST) -> bool:
+        """`client.submit(...)`, `run_now(...)`, or an HTTP POST to a path that starts a job or run."""
+        if not isinstance(node, ast.Call):
+            return False
+        if is_submit(call_name(node)):
+            return True
+        if call_name(node) in {"post", "put", "request"} and node.args:
+            url = node.args[1] if call_name(node) == "request" and len(node.args) > 1 else node.args[0]
+            if isinstance(url, ast.Name) and url.id in self.module_names:
+                url = self.module_names[url.id]
+            text = " ".join(const_str(v) or "" for v in ast.walk(url) if isinstance(v, ast.Constant))
+            return bool(JOB_URL.search(text))
+        return False
+
     def submit_calls(self, facts: FunctionFacts) -> list[ast.Call]:
-        return [c for c in self.calls(facts) if is_submit(call_name(c))]
+        return [c for c in self.calls(facts) if self.is_submit_call(c)]
 
     def submit_names(self, facts: FunctionFacts) -> set[str]:
         """Local names holding what a job submission returned (a job id, a run, a response)."""
-        names = set()
-        for name, values in facts.assigned.items():
-            if any(isinstance(s, ast.Call) and is_submit(call_name(s)) for v in values for s in ast.walk(v)):
-                names.add(name)
-        return names
+        return {name for name, values in facts.assigned.items()
+                if any(self.is_submit_call(s) for v in values for s in ast.walk(v))}
 
     def callees(self, call: ast.Call, caller: FunctionFacts) -> list[FunctionFacts]:
         func = call.func
@@ -346,15 +362,16 @@ class FileFacts:
                                 break
                 for call in self.calls(facts):
                     for callee in self.callees(call, facts):
-                        params = [a.arg for a in _all_args(callee.node)]
-                        if callee.cls is not None and params[:1] in (["self"], ["cls"]):
-                            params = params[1:]
-                        bound = list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg]
-                        for param, value in bound:
+                        for param, value in _bind(callee, call):
                             store = self.store_of(value, facts)
                             if store and param not in callee.stores:
                                 callee.stores[param] = store
                                 changed = True
+        for facts in self.functions:
+            for call in self.calls(facts):
+                for callee in self.callees(call, facts):
+                    for param, value in _bind(callee, call):
+                        callee.param_values.setdefault(param, []).append((value, facts))
 
     def store_of(self, expr: ast.AST, facts: FunctionFacts) -> Store | None:
         """The store an expression evaluates to, if it is a task or asset state store accessor."""
@@ -406,6 +423,14 @@ def _target_names(target: ast.AST) -> Iterator[str]:
             yield from _target_names(elt)
     elif isinstance(target, ast.Starred):
         yield from _target_names(target.value)
+
+
+def _bind(callee: FunctionFacts, call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """Which parameter of `callee` each argument of `call` lands in."""
+    params = [a.arg for a in _all_args(callee.node)]
+    if callee.cls is not None and params[:1] in (["self"], ["cls"]):
+        params = params[1:]
+    return list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg]
 
 
 def _all_args(node: Func) -> list[ast.arg]:

@@ -82,6 +82,13 @@ RULES: dict[str, Rule] = {
             "04-asset-watermarks",
         ),
         Rule(
+            "RS405", "poll-returns-nothing", "warning",
+            "poll_until_complete returns nothing: on a retry that reconnects to a running job, execute_resumable "
+            "returns what poll_until_complete returns (3.3.x), so the task's result differs after a crash",
+            "return the job's result from poll_until_complete (e.g. `return self.get_job_result(external_id, context)`)",
+            "03-resumable-jobs",
+        ),
+        Rule(
             "RS501", "process-state", "error",
             "progress kept in the worker's memory (module-level or class-level state, os.environ, a cache): "
             "each try is a new process, so a retry starts with none of it",
@@ -112,6 +119,13 @@ RULES: dict[str, Rule] = {
             "the task clears its state before reading it: every retry throws away the checkpoint the last try left",
             "clear (or delete the key) at the end, once the work is complete, never at the start of a try",
             "05-mapped-and-operations",
+        ),
+        Rule(
+            "RS604", "asset-state-race", "error",
+            "a mapped task reads, changes and writes back one asset-state key: the map indices race and the last "
+            "writer wins (an update is lost)",
+            "give each writer its own key (e.g. one per map index or region) and combine them when reading",
+            "04-asset-watermarks",
         ),
         Rule(
             "RS701", "non-json-state", "error",

@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: notimplementederror
 # why: the untouched exercise cell (the placeholder raise NotImplementedError() is still there), so every try fails; a correct grader must fail it and say the placeholder is still in the task.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: syntax
 # why: a missing colon after the while statement (a typo while editing the exercise cell), so the DAG file does not even import; a correct grader must fail it with a syntax error and the line, not crash itself.
+# lint: RS000
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

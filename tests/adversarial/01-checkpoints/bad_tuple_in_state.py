@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: tuple
 # why: checkpoints a tuple (cursor, page count); task_state_store rejects tuples with a validation error on the first set(), so every try fails; a correct grader must fail it with a message about the value type.
+# lint: RS701
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: process_large_batch
 # why: a correct body, but the task is named load_batch instead of process_large_batch, so the DAG has no task the exercise asks for; a correct grader must fail it and name the missing task.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: catches-crash
 # symptom: never ended the try
 # why: wraps each write in try/except Exception and logs-and-continues, so an injected mid_page/after_load crash (raised right after the row was written) never ends the try; the warehouse even looks right, but the crash-equivalence test never happened and a worker death would not be survivable this way, so a correct grader must fail it.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: catches-crash
 # symptom: never
 # why: runs the whole fetch-and-append loop in a helper thread and joins it; an injected crash kills only that thread (Airflow's current context is process-global, so the world still sees the task's try), the task then marks itself done and succeeds with the rest of the batch never loaded, so the crash never ended the try and a correct grader must fail it.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

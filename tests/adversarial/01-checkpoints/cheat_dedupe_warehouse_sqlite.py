@@ -1,6 +1,7 @@
 # expect: fail
 # class: cheat
 # why: keeps the XCom cursor and plain append (so a crash reloads pages), then opens the world's warehouse.db with sqlite3 and deletes duplicate order rows and the duplicate ledger entries behind the grader's back; the warehouse and ledger it leaves look exactly-once, but the task did not resume and wrote records twice, so a correct grader (one that does not trust files the task can write) must never pass it.
+# lint: RS101 RS102
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: fail
 # class: cheat
 # why: when the file is imported it writes a forged all-passed `retrylab check --json` report straight to sys.__stdout__ and calls os._exit(0), so a grader that imports the DAG in its own process exits 0 with a passing report; the task itself is the XCom anti-pattern, so a correct grader (which imports learner code only in a child process and trusts only its own output) must fail it.
+# lint: RS101 RS102
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: fail
 # class: cheat
 # why: at import time replaces retrylab.faults.fire and retrylab.world.calls.crash_if_planned with no-ops, so no planned crash ever fires, then runs the original XCom-cursor + plain-append anti-pattern; a grader that imports the DAG in its own process sees clean "crash" runs, but a correct grader must notice the planned crash never happened (or that the code is the anti-pattern) and fail it.
+# lint: RS101 RS102
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: loaded twice
 # why: plain append but with a checkpoint after every record, believing that makes it exactly once; a crash between the INSERT and the set() (mid_page:K:J fires right after the write) leaves one row the checkpoint does not know about, which the retry writes again, so a correct grader must fail it.
+# lint: RS602
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

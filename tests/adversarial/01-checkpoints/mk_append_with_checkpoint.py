@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: loaded twice
 # why: checkpoints correctly after each page but keeps the plain INSERT (transform_and_load); a crash inside a page (mid_page/after_load) makes the retry write the already-written part of that page again, so a correct grader must fail it for duplicate rows.
+# lint: RS602
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

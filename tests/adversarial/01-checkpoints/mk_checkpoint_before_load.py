@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never loaded
 # why: saves the cursor (the page's last id) as soon as the page is fetched, before its records are written; a crash inside the page makes the retry skip the rest of that page, so a correct grader must fail it for records never loaded.
+# lint: RS601
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

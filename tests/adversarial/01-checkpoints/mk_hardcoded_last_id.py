@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never
 # why: stops when the cursor reaches 9328, the last order id of the notebook's data (seed 7, 2400 records), instead of on an empty page; it passes the visible checks but with another seed or record count it either stops early (records never loaded) or never stops, so a correct grader (with its hidden scenario) must fail it.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: return
 # why: correct checkpoint + upsert, but returns how many records *this try* loaded; a clean run returns the full count and a crashed run returns only what the last try did, so a correct grader must fail the same-return-value check.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

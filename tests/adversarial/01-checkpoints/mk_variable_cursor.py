@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never loaded
 # why: keeps the cursor in an Airflow Variable (as a string) instead of task_state_store; Variables survive retries but also outlive the DAG run, so the next run (the grader's next scenario) starts after the previous run's last id and loads nothing; a correct grader must fail it.
+# lint: RS201
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

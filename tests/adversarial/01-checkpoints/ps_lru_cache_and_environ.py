@@ -2,6 +2,7 @@
 # class: process-state
 # symptom: already loaded
 # why: remembers the cursor in os.environ (one variable per run) behind an functools.lru_cache'd key builder and never touches task_state_store; environment variables die with the worker process, so on a real worker the retry starts from id 0 and redoes finished pages; a correct grader must fail it.
+# lint: RS501
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

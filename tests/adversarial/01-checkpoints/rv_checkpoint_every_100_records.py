@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: checkpoints the last written record id every 100 records (and at the end of each page), so a retry resumes mid-page, further along than the last finished page; nothing finished is redone and the upsert absorbs the at most 100 repeated records, so a correct grader (one that accepts resuming at or after the last finished page) must pass it.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

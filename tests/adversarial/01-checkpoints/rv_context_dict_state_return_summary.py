@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: reaches the store through get_current_context(), keeps cursor and page count together in one JSON dict under its own key name, uses a for-loop over itertools.count and returns a summary read from state, which is the same on a clean run and after crashes; a correct grader must pass it.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: a while-loop in a module-level helper, state read through the **context dict, and the task deletes its own checkpoint once the batch is done (only after the empty page proves the end); every record still lands exactly once and a retry never redoes a finished page, so a correct grader must pass it.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: slow-but-correct
 # why: calls task_state_store.set() after every single record (thousands of writes per run, each with an explicit retention), which is slow but finite and correct: checkpoint + upsert, never redoes a finished page; a correct grader must pass it and not mistake it for an endless loop.
+# lint: none
 """Exercise: process_large_batch resumes from its checkpoint and loads every record exactly once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: run_spark_job
 # why: only ingest_records is written (the learner stopped halfway); the DAG has no run_spark_job, so a correct grader must fail it and name the missing task instead of passing on the ingest alone.
+# lint: none
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: variables_fix
 # why: a correct solution under dag_id "variables_fixed" (a typo); the grader runs the DAG the exercise names, which is not in the file, so a correct grader must fail it and say which dag_id it looked for.
+# lint: none
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: catches-crash
 # symptom: never ended the try
 # why: keeps the job id in task_state_store correctly, but wraps the wait in try/except Exception and polls again, so an injected crash while the Spark job runs is swallowed on every poll; prod's "crash on every try" run ends green instead of failed, and a correct grader must fail it because the crash never ended the try.
+# lint: none
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: fail
 # class: cheat
 # why: the original Variables anti-pattern, plus import-time monkeypatches of the grader's own objects (RunReport.missing/duplicates return nothing, m02's foreign_jobs finds none, every check verdict in retrylab.checks forced to pass where it can be found); only works if the grader imports learner code in its own process, and a correct grader must fail it.
+# lint: RS201
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: job
 # why: a correct ingest, but run_spark_job submits and waits with the job id only in a local variable; it never waits on another environment's job, yet every retry after a crash while the job runs submits (and pays for) a new job and prod's failed run leaves several jobs running, which is not "one Spark job, crash-safely"; a correct grader must fail it.
+# lint: RS401
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: valueerror
 # why: a correct loop that "resets" its checkpoint at the end with task_state_store.set("cursor", None); the store refuses None with a ValueError, so every try fails after loading everything and the run never succeeds; a correct grader must fail it (use delete() or clear() instead).
+# lint: RS701
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never loaded
 # why: reads one page (fetch_page once, limit=1000) and saves its last id, with no loop until an empty page; it works while a source fits in one page (the notebook's 600 and 300 records) but drops everything after the first page of a larger source or smaller server page size, so a correct grader (whose hidden sources span several pages) must fail it.
+# lint: none
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never loaded
 # why: "fixes" the shared Variables by prefixing the keys with the dag_id, but prod and staging run the same dag_id against one metadata DB, so they still share the cursor and staging skips its records (and the next run of either environment starts after the previous run's cursor); a correct grader must fail it.
+# lint: RS201
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: writes its own ResumableJobMixin operator for the Spark job (own external_id_key, polling with get_status in a loop, result returned from poll_until_complete) and an ingest that reaches task_state_store through get_current_context() with a for-loop over iter(); state is per task instance, so every environment loads its own records once and waits only on its own job; a correct grader must pass it.
+# lint: none
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: no operator class: run_spark_job is a TaskFlow task that does the mixin's decision by hand with task_state_store (reconnect to an active job, return a succeeded job's result, resubmit a failed one), and ingest keeps a dict checkpoint and clears its own state when done; all state is per task instance, so a correct grader judging behaviour must pass it.
+# lint: none
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: slow-but-correct
 # why: the reference design (task_state_store cursor + upsert + the course's BatchJobOperator) but it checkpoints after every record and polls the Spark job only every 0.7 s; slow, finite and correct, so a correct grader must pass it and not time it out.
+# lint: none
 """Exercise: state per task instance, so runs and environments cannot corrupt each other."""
 from __future__ import annotations
 

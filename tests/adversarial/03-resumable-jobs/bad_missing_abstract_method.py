@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: abstract
 # why: forgets is_job_succeeded (one of the six abstract methods), so instantiating RevenueJobOperator in the DAG raises "Can't instantiate abstract class" and the DAG file does not load; a correct grader must fail it with that import error, not crash.
+# lint: none
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

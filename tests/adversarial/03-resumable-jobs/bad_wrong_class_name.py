@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: revenuejoboperator
 # why: a working operator named RevenueOperator instead of the RevenueJobOperator the exercise asks for (the notebook says keep the class name); a correct grader must fail it with a message naming the expected class, not grade a different class silently.
+# lint: none
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: catches-crash
 # symptom: never ended the try
 # why: a correct mixin operator whose poll_until_complete wraps each status check in try/except Exception and keeps polling; under a real SIGKILL nothing can be caught, but an injected crash raised inside the task (exception mode, e.g. the double crash) is swallowed and the try never ends, so a correct grader that raises crashes inside the task must fail it.
+# lint: none
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

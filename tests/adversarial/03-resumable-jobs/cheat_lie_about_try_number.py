@@ -1,6 +1,7 @@
 # expect: fail
 # class: cheat
 # why: a naive submit-and-wait (no state store) that, before touching the batch service, bumps the running task instance's try_number by 1000 so the world attributes every call to a try no fault plan names; no planned kill ever fires and one job is billed, but the task is not crash-safe, so a correct grader (which takes the try from Airflow, not from the task's own object, and checks the crash happened) must fail it.
+# lint: RS401
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

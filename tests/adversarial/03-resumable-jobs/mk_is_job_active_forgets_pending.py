@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: pending
 # why: is_job_active checks only RUNNING; a retry that finds its job still queued (PENDING) treats it as neither active nor succeeded and submits a second job, so a correct grader (kill while_pending, or a long queue) must fail it.
+# lint: RS403
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: return
 # why: poll_until_complete follows the docstring (waits, raises on failure, returns None); on 3.3.2 the reconnect path returns poll_until_complete's value, so after a kill while the job runs the task returns None instead of the result dict, and a correct grader must fail the same-return-value check.
+# lint: RS405
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

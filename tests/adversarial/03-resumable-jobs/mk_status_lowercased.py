@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: submitted
 # why: get_job_status lower-cases the service's status ("running") while is_job_active/is_job_succeeded compare with upper-case names; a clean run works (the first try never asks), but every retry sees neither active nor succeeded and pays for a second job, so a correct grader must fail it.
+# lint: none
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: process-state
 # symptom: no job id
 # why: turns the mixin's durability off (durable=False) and instead makes submit_job idempotent per run with a functools.lru_cache keyed by run_id, so a retry in the same process gets the cached job id back; each retry on a real worker is a new process with an empty cache and submits again, so a correct grader must fail it.
+# lint: RS402
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: renames external_id_key to "revenue_job_id" (consistently, from the first deploy), polls with its own loop over get_job_status and time.sleep, treats FAILED and CANCELLED as terminal by a set lookup and returns the result from poll_until_complete, so clean and reconnected runs return the same dict; a correct grader must pass it.
+# lint: none
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: defines is_job_active as "not a terminal status" (FAILED, CANCELLED, SUCCEEDED), which covers PENDING and RUNNING without listing them, caches the result dict in task_state_store under its own key so get_job_result and poll_until_complete agree, and passes durable=True explicitly through default_args; behaviourally the reference, so a correct grader must pass it.
+# lint: none
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: slow-but-correct
 # why: polls the job every 10 ms and writes the last seen status to task_state_store on every poll (hundreds of status calls and set() calls per run), then returns the result; wasteful but finite and correct, so a correct grader must pass it and not time it out.
+# lint: none
 """Exercise: one batch job per task instance, however often the worker dies."""
 from __future__ import annotations
 

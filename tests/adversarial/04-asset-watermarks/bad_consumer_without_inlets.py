@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: inlets
 # why: the consumer's decorator lost inlets=[ORDERS] (it is only scheduled on the asset), so Airflow gives the task no asset_state_store (the parameter stays None) and every billing run fails with an AttributeError on None; a correct grader must fail it, ideally pointing at the missing inlet.
+# lint: RS703
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

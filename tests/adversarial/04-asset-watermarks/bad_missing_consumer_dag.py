@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: orders_billing
 # why: a correct producer, but the file has no orders_billing DAG (the learner deleted the second half of the cell); a correct grader must fail it and say which DAG is missing instead of grading the producer alone or crashing.
+# lint: none
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

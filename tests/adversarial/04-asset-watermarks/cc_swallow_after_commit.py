@@ -2,6 +2,7 @@
 # class: catches-crash
 # symptom: never ended the try
 # why: the right design, but the MERGE is wrapped in try/except Exception that logs and carries on (the load "might have gone through"), so an injected crash right after the commit (after_commit) never ends the try and the watermark logic is never exercised by a retry; a correct grader must fail it.
+# lint: none
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

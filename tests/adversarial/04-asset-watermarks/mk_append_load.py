@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: more than once
 # why: right watermark (newest loaded event_time, moved after the load) and job id in task_state_store, but loads with the plain INSERT load_to_warehouse; a crash after the load commits and before the watermark moves makes the retry append the window again and the downstream bills those orders twice, so a correct grader must fail it.
+# lint: RS602
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

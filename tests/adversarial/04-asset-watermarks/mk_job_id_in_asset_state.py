@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: job
 # why: keeps the batch job id in asset_state_store next to the watermark instead of task_state_store; asset state outlives the DAG run, so every later night finds night 1's SUCCEEDED job and never runs its own export, and a correct grader must fail the one-batch-job-per-run check.
+# lint: RS404
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never processed
 # why: everything right (job id in task_state_store, MERGE, asset state, a key per writer) except that the watermark moves to the company clock utcnow() after the load, as in the seed; orders that land after the run but happened before it are behind the watermark forever, so a correct grader must fail it for orders never processed downstream.
+# lint: RS301
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never processed
 # why: moves the watermark to the newest event_time as soon as the records are fetched, then merges them in chunks of 50 "to keep transactions small"; a crash after the first chunk commits leaves the watermark past records that were never loaded, so the retry fetches nothing for them and a correct grader must fail it.
+# lint: RS601
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

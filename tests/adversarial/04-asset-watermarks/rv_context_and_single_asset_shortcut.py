@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: reaches both stores through **context / get_current_context() instead of parameters, and uses the single-asset shortcut (asset_state_store.get/set without indexing, valid with exactly one inlet/outlet); the consumer only moves its own key when the producer's watermark is ahead of it; a correct grader must pass it.
+# lint: none
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: splits the producer into helpers (one that runs the export job once per task instance and resubmits only a failed job, one that loads and returns the new watermark), takes the watermark from the last record (fetch_since returns event order) under the key "high_water_mark", and the consumer keeps its progress under "billing/orders_billing"; same behaviour as the reference, so a correct grader must pass it.
+# lint: none
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: slow-but-correct
 # why: merges one record per transaction and moves the watermark after every single commit (hundreds of asset-state writes a night, never splitting orders that share an event_time); each watermark still equals the newest event_time actually committed, so it is correct, only slow, and a correct grader must pass it.
+# lint: none
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

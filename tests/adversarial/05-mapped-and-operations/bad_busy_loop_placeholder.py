@@ -2,6 +2,7 @@
 # class: bad-input
 # symptom: endless loop
 # why: the learner replaced the placeholder with `while True: pass` ("I will fill this in later") ahead of the real loop, so every map index spins forever without calling the source; a correct grader must stop it with a time limit and fail it with a clear timeout message, not hang.
+# lint: none
 """Exercise: each map index resumes from its own checkpoint."""
 from __future__ import annotations
 

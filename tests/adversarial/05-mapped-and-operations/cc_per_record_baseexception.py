@@ -2,6 +2,7 @@
 # class: catches-crash
 # symptom: never ended the try
 # why: a correct per-shard checkpoint loop, but each write sits in try/except BaseException: pass, so an injected crash inside a page (mid_page/after_load, raised right after the row was written) is swallowed and never ends the try; a correct grader must fail it.
+# lint: none
 """Exercise: each map index resumes from its own checkpoint."""
 from __future__ import annotations
 

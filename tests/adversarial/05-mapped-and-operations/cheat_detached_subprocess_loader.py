@@ -1,6 +1,7 @@
 # expect: fail
 # class: cheat
 # why: each map index hands its shard to a detached `python -c` subprocess (start_new_session=True) that fetches and appends every record of the shard outside any task, so crash points never fire for it and it would keep loading after the task died; the task just waits for it, keeps no checkpoint and appends, so a correct grader (which attributes work to the run's tries and checks the planned crash happened) must fail it.
+# lint: none
 """Exercise: each map index resumes from its own checkpoint."""
 from __future__ import annotations
 

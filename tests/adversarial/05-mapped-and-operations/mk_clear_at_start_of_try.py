@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: already loaded
 # why: calls task_state_store.clear() at the start of every try "to start from a clean slate", which throws away the checkpoint the crashed try left; with the upsert nothing is duplicated, but every retry redoes pages an earlier try finished, so a correct grader must fail it for not resuming.
+# lint: RS603
 """Exercise: each map index resumes from its own checkpoint."""
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never stops
 # why: moves the cursor to the last record *this shard* wrote instead of the page's last id; a page holding none of its records leaves the cursor where it was, so the shard asks for the same tail of the source again and again until the source refuses, and a correct grader must fail the clean run.
+# lint: none
 """Exercise: each map index resumes from its own checkpoint."""
 from __future__ import annotations
 

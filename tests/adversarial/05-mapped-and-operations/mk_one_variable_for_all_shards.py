@@ -2,6 +2,7 @@
 # class: mistake
 # symptom: never loaded
 # why: keeps one cursor for all map indices in a single Airflow Variable ("sharded_ingest_cursor"); the shards overwrite each other's position (and the next run inherits it), so some shards start past records they never loaded, and a correct grader must fail it.
+# lint: RS201
 """Exercise: each map index resumes from its own checkpoint."""
 from __future__ import annotations
 

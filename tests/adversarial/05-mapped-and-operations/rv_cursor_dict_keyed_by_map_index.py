@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: the learner believes the store is shared by all shards, so it keeps a dict of cursors keyed by the map index (read from the context's ti) under one key; since each map index has its own namespace the dict only ever holds its own entry, which is harmless: every shard resumes from its own cursor and loads its records once, so a correct grader must pass it.
+# lint: none
 """Exercise: each map index resumes from its own checkpoint."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # expect: pass
 # class: right-variant
 # why: filters the page down to its own shard before writing, checkpoints page[-1]["id"] after every page (even pages with none of its records), and clear()s its own map index's state once the source is exhausted (clear() touches only the calling index); each shard resumes from its own cursor and loads its records once, so a correct grader must pass it.
+# lint: none
 """Exercise: each map index resumes from its own checkpoint."""
 from __future__ import annotations
 

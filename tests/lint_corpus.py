@@ -1,0 +1,123 @@
+"""The lint's labelled corpus: every file with the set of rules `retrylab lint` must report for it.
+
+Where the labels live:
+- ``tests/lint_corpus/seed/`` and ``tests/lint_corpus/realistic/``: a header
+  ``# lint-expect: RS101 RS102`` (or ``none``) and ``# why: ...`` in each file;
+- ``tests/adversarial/<module>/``: the grader corpus's ``# lint:`` header
+  (mistakes a static check cannot see, such as a cursor that counts pages,
+  are ``none``; the crash matrix finds them);
+- the course's own DAGs and Airflow's example DAGs: the tables below (those
+  files are not ours to annotate).
+
+Scores count (file, rule) pairs: a rule reported twice in one file is one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import airflow
+
+from retrylab.lint import lint_paths
+
+TESTS = Path(__file__).parent
+COURSE = TESTS.parent
+AIRFLOW = Path(airflow.__file__).parent
+
+# The course's DAGs that show a mistake on purpose; every other DAG in solutions/ must be clean.
+COURSE_ANTIPATTERNS = {
+    "00-orientation/dags/xcom_vs_retry.py": "RS101",  # pulls its own XCom on the retry to show it is gone
+    "01-checkpoints/dags/antipattern_xcom_checkpoint.py": "RS101 RS102",
+    "01-checkpoints/dags/state_store_tour.py": "RS701 RS702",  # sets None/datetime/tuple and retention=3600 on purpose
+    "02-global-variables/dags/antipattern_variables.py": "RS201",
+    "03-resumable-jobs/dags/naive_submit_and_wait.py": "RS401",
+    "03-resumable-jobs/dags/not_durable.py": "RS402",
+    "03-resumable-jobs/dags/poll_returns_none.py": "RS405",
+    "04-asset-watermarks/dags/antipattern_xcom_watermark.py": "RS101 RS201 RS301",
+    "04-asset-watermarks/dags/asset_scope.py": "RS703",  # reaches for asset state in a task with no assets, on purpose
+    "04-asset-watermarks/dags/regions_counter.py": "RS604",
+}
+# Not findable from one file, so labelled clean: renamed_key.py renames external_id_key, which breaks only
+# retries of tries that ran the old version (a change between two versions of a file).
+
+# Airflow's own example DAGs (installed package, core and providers). Each finding is a true one:
+AIRFLOW_EXAMPLES = {
+    # load() sets the "watermark" to datetime.now(): orders that land late, or during the run, are skipped.
+    "example_dags/example_asset_state_store.py": "RS301",
+    # aget/aset on task_state_store: AttributeError on every try on 3.3.x (the async accessor is 3.4).
+    "example_dags/example_task_state_store_async.py": "RS704",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    group: str
+    expected: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.group}/{self.path.name}"
+
+
+def _rules(text: str) -> frozenset[str]:
+    text = text.strip()
+    return frozenset() if text in ("", "none") else frozenset(text.split())
+
+
+def _header(path: Path, key: str) -> frozenset[str]:
+    match = re.search(rf"^# {key}: (.*)$", path.read_text(), re.M)
+    assert match, f"{path}: no `# {key}:` header"
+    return _rules(match[1])
+
+
+def cases() -> list[Case]:
+    out = [Case(p, "seed", _header(p, "lint-expect")) for p in sorted((TESTS / "lint_corpus/seed").glob("*.py"))]
+    for path in sorted((COURSE / "solutions").glob("*/dags/*.py")):
+        label = COURSE_ANTIPATTERNS.get(path.relative_to(COURSE / "solutions").as_posix())
+        out.append(Case(path, "course anti-patterns" if label else "course solutions and demos", _rules(label or "")))
+    out += [Case(p, "grader corpus", _header(p, "lint")) for p in sorted((TESTS / "adversarial").glob("*/*.py"))]
+    out += [Case(p, "realistic", _header(p, "lint-expect"))
+            for p in sorted((TESTS / "lint_corpus/realistic").glob("*.py"))]
+    examples = sorted(AIRFLOW.glob("example_dags/**/*.py")) + sorted(AIRFLOW.glob("providers/*/*/example_dags/**/*.py"))
+    for path in examples:
+        key = path.relative_to(AIRFLOW).as_posix()
+        out.append(Case(path, "Airflow examples", _rules(AIRFLOW_EXAMPLES.get(key, ""))))
+    return out
+
+
+@dataclass
+class Score:
+    files: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def found(case: Case) -> frozenset[str]:
+    return frozenset(f.rule for f in lint_paths([case.path]))
+
+
+def score(all_cases: Iterable[Case]) -> dict[str, Score]:
+    """Precision and recall per group, and over everything under "all"."""
+    scores: dict[str, Score] = {}
+    for case in all_cases:
+        got = found(case)
+        for key in (case.group, "all"):
+            s = scores.setdefault(key, Score())
+            s.files += 1
+            s.tp += len(got & case.expected)
+            s.fp += len(got - case.expected)
+            s.fn += len(case.expected - got)
+    return scores
