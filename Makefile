@@ -43,6 +43,7 @@ notebooks: $(STAMP)
 	$(PY) -m retrylab.course
 
 bench: $(STAMP)
+	$(PY) benchmarks/lint_figures.py
 	$(PY) benchmarks/bench.py
 
 lock:

@@ -237,7 +237,7 @@ def job_id_in_asset_state(facts: FileFacts) -> Iterator[Hit]:
 
 
 def not_durable(facts: FileFacts) -> Iterator[Hit]:
-    for node in ast.walk(facts.tree):
+    for node in facts.nodes:
         if isinstance(node, ast.ClassDef) and "ResumableJobMixin" in facts.class_bases(node):
             for stmt in node.body:
                 if isinstance(stmt, ast.Assign) and any(dotted(t) == "durable" for t in stmt.targets) and \
@@ -447,8 +447,8 @@ def _later_write(facts: FileFacts, fn: FunctionFacts, node: ast.AST, covers: set
 
 
 def asset_state_race(facts: FileFacts) -> Iterator[Hit]:
-    mapped = {dotted(n.func.value) for n in ast.walk(facts.tree) if isinstance(n, ast.Call)
-              and isinstance(n.func, ast.Attribute) and n.func.attr in {"expand", "expand_kwargs"}}
+    mapped = {dotted(n.func.value) for n in facts.all_calls
+              if isinstance(n.func, ast.Attribute) and n.func.attr in {"expand", "expand_kwargs"}}
     mapped |= {m.split(".")[0] for m in mapped}  # load.partial(...).expand(...)
     for fn in facts.functions:
         if not (fn.task_ids & mapped or fn.node.name in mapped):
@@ -563,8 +563,8 @@ def _declares_assets(facts: FileFacts, fn: FunctionFacts) -> bool:
         return True
     if keyword(call, "inlets") is not None or keyword(call, "outlets") is not None:
         return True
-    for node in ast.walk(facts.tree):  # load.override(outlets=...), load.partial(inlets=...)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+    for node in facts.all_calls:  # load.override(outlets=...), load.partial(inlets=...)
+        if isinstance(node.func, ast.Attribute) and \
                 node.func.attr in {"override", "partial"} and dotted(node.func.value) == fn.node.name and \
                 (keyword(node, "inlets") is not None or keyword(node, "outlets") is not None):
             return True

@@ -105,6 +105,8 @@ class FunctionFacts:
     is_task_code: bool = False  # a task, or called (transitively) from one
     loop_vars: set[str] = field(default_factory=set)  # names bound by a for loop
     param_values: dict[str, list[tuple[ast.AST, FunctionFacts]]] = field(default_factory=dict)  # from call sites
+    nodes: list[ast.AST] | None = None
+    call_nodes: list[ast.Call] | None = None
 
 
 class FileFacts:
@@ -117,7 +119,9 @@ class FileFacts:
         self.parents: dict[ast.AST, ast.AST] = {}
         self.module_names: dict[str, ast.AST] = {}  # module-level assignments
         self.classes: dict[str, ast.ClassDef] = {}
-        for parent in ast.walk(tree):
+        self.nodes: list[ast.AST] = list(ast.walk(tree))  # every node, walked once
+        self.all_calls = [n for n in self.nodes if isinstance(n, ast.Call)]
+        for parent in self.nodes:
             for child in ast.iter_child_nodes(parent):
                 self.parents[child] = parent
         for stmt in tree.body:
@@ -126,12 +130,17 @@ class FileFacts:
                     self.module_names[target.id] = value
             if isinstance(stmt, ast.ClassDef):
                 self.classes[stmt.name] = stmt
-        for node in ast.walk(tree):
+        for node in self.nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 facts = FunctionFacts(node, cls=self._enclosing_class(node))
                 self.functions.append(facts)
                 self.by_name.setdefault(node.name, facts)
         self.facts_of = {f.node: f for f in self.functions}
+        self.nested: dict[ast.AST, list[FunctionFacts]] = {}
+        for facts in self.functions:
+            outer = self.function_of(facts.node)
+            if outer is not None:
+                self.nested.setdefault(outer.node, []).append(facts)
         for facts in self.functions:
             self._collect_assignments(facts)
         self._find_tasks()
@@ -155,20 +164,24 @@ class FileFacts:
             parent = self.parents.get(parent)
         return None
 
-    def own_nodes(self, facts: FunctionFacts) -> Iterator[ast.AST]:
-        """Nodes of a function body, not of functions nested in it."""
-        stack = list(facts.node.body)
-        while stack:
-            node = stack.pop()
-            yield node
-            for child in ast.iter_child_nodes(node):
-                if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                    stack.append(child)
+    def own_nodes(self, facts: FunctionFacts) -> list[ast.AST]:
+        """Nodes of a function body, not of functions nested in it (computed once)."""
+        if facts.nodes is None:
+            facts.nodes = []
+            stack = list(facts.node.body)
+            while stack:
+                node = stack.pop()
+                facts.nodes.append(node)
+                for child in ast.iter_child_nodes(node):
+                    if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                        stack.append(child)
+            facts.call_nodes = [n for n in facts.nodes if isinstance(n, ast.Call)]
+        return facts.nodes
 
-    def calls(self, facts: FunctionFacts) -> Iterator[ast.Call]:
-        for node in self.own_nodes(facts):
-            if isinstance(node, ast.Call):
-                yield node
+    def calls(self, facts: FunctionFacts) -> list[ast.Call]:
+        if facts.call_nodes is None:
+            self.own_nodes(facts)
+        return facts.call_nodes
 
     def in_loop(self, node: ast.AST, facts: FunctionFacts) -> bool:
         parent = self.parents.get(node)
@@ -203,9 +216,7 @@ class FileFacts:
                     facts.task_call = call or ast.Call(func=deco, args=[], keywords=[])
             if facts.cls is not None and node.name in TASK_METHODS and self.class_bases(facts.cls):
                 facts.task_ids.add(f"{facts.cls.name}.{node.name}")
-        for node in ast.walk(self.tree):
-            if not isinstance(node, ast.Call):
-                continue
+        for node in self.all_calls:
             for kw in node.keywords:
                 if kw.arg in CALLABLE_KWARGS and isinstance(kw.value, ast.Name) and kw.value.id in self.by_name:
                     facts = self.by_name[kw.value.id]
@@ -230,15 +241,13 @@ class FileFacts:
                 self._reached.setdefault(facts.node, set()).update(ids)
                 for call in self.calls(facts):
                     todo.extend(self.callees(call, facts))
-                for node in ast.walk(facts.node):  # functions defined inside a task run in it
-                    if node in self.facts_of and node is not facts.node:
-                        todo.append(self.facts_of[node])
+                todo.extend(self.nested.get(facts.node, []))  # functions defined inside a task run in it
 
     def _instance_task_ids(self) -> dict[str, set[str]]:
         """task_id= of each instantiation of an operator class defined in this file."""
         ids: dict[str, set[str]] = {}
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.classes:
+        for node in self.all_calls:
+            if isinstance(node.func, ast.Name) and node.func.id in self.classes:
                 task_id = const_str(keyword(node, "task_id"))
                 if task_id:
                     for cls in self.classes.values():  # subclasses of it run its methods
