@@ -50,6 +50,30 @@ def pytest_configure(config):
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+# No test may touch the user's own Airflow home: the course runs in sandboxes, and a learner's ~/airflow
+# (or a maintainer's) is theirs. The run's controller compares it before and after.
+USER_AIRFLOW = Path.home() / "airflow"
+
+
+def _snapshot(root: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in [root, *root.rglob("*")]} if root.exists() else {}
+
+
+def pytest_sessionstart(session):
+    session.config._user_airflow = _snapshot(USER_AIRFLOW)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput") or not hasattr(session.config, "_user_airflow"):
+        return  # an xdist worker: the controller checks once for the whole run
+    before, after = session.config._user_airflow, _snapshot(USER_AIRFLOW)
+    if before != after:
+        changed = sorted(set(after) ^ set(before) | {k for k in after if k in before and after[k] != before[k]})
+        session.config.get_terminal_writer().line(
+            f"A test touched {USER_AIRFLOW}, the user's own Airflow home: {changed[:5]}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 # pytest-xdist hands out whole files (--dist loadfile) in collection order: starting the longest
 # first keeps every worker busy to the end instead of leaving one long file running alone.
 # A module's notebook (nbval), its round trip (two or more autogrades of it) and the papermill

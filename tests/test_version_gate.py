@@ -38,8 +38,13 @@ def old_python(tmp_path_factory) -> Path:
     return venv / "bin" / "python"
 
 
+def old_env(home: Path) -> dict[str, str]:
+    """Airflow 3.2 makes $AIRFLOW_HOME/logs on import: give it a home of its own, never the user's ~/airflow."""
+    return {**os.environ, "PYTHONPATH": str(COURSE), "AIRFLOW_HOME": str(home)}
+
+
 def run(python: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(COURSE)}
+    env = old_env(python.parents[2] / "airflow-home")
     return subprocess.run([str(python), *args], capture_output=True, text=True, env=env, cwd=COURSE, timeout=300)
 
 
@@ -62,7 +67,7 @@ def test_module_00_first_cell_says_it_plainly(old_python, tmp_path):
         [str(old_python), "-c", first],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(COURSE)},
+        env=old_env(tmp_path / "airflow-home"),
         cwd=tmp_path,
         timeout=300,
     )
