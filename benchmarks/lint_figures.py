@@ -11,7 +11,6 @@ into one folder, linted by the `retrylab lint` command in a fresh process
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,16 +23,16 @@ sys.path.insert(0, str(COURSE))
 
 from tests.lint_corpus import cases, score  # noqa: E402
 
-ORDER = ["seed", "course anti-patterns", "course solutions and demos", "grader corpus", "realistic",
+ORDER = ["seed", "course anti-patterns", "course solutions and demos", "grader corpus", "realistic", "holdout",
          "Airflow examples", "all"]
 
 
 def speed(n: int) -> tuple[float, int]:
-    sources = [c.path for c in cases()]
+    sources = cases()
     with tempfile.TemporaryDirectory(prefix="retrylab-lint-bench-") as tmp:
         for i in range(n):
-            src = sources[i % len(sources)]
-            shutil.copyfile(src, Path(tmp) / f"{i:05d}_{src.name}")
+            case = sources[i % len(sources)]
+            (Path(tmp) / f"{i:05d}_{case.path.name}").write_text(case.source)
         lines = sum(len(p.read_text().splitlines()) for p in Path(tmp).glob("*.py"))
         times = []
         for _ in range(3):

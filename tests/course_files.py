@@ -14,13 +14,23 @@ def notebook(module: str) -> nbformat.NotebookNode:
     return nbformat.read(COURSE / "solutions" / module / f"{module}.ipynb", as_version=4)
 
 
-def dag_source(module: str, filename: str) -> str:
-    """The text a ``%%writefile dags/<filename>`` cell writes, solution markers removed."""
+def dag_files(module: str) -> dict[str, str]:
+    """Every ``%%writefile dags/<filename>`` cell of a module: filename -> the text it writes, solution markers removed."""
+    files = {}
     for cell in notebook(module).cells:
         first, _, body = cell.source.partition("\n")
-        if cell.cell_type == "code" and first.strip() == f"%%writefile dags/{filename}":
-            return re.sub(r"^\s*### (BEGIN|END) SOLUTION\n", "", body + "\n", flags=re.M)
-    raise LookupError(f"{module} writes no dags/{filename}")
+        if cell.cell_type == "code" and first.strip().startswith("%%writefile dags/"):
+            name = first.strip()[len("%%writefile dags/"):]
+            files[name] = re.sub(r"^\s*### (BEGIN|END) SOLUTION\n", "", body + "\n", flags=re.M)
+    return files
+
+
+def dag_source(module: str, filename: str) -> str:
+    """The text a ``%%writefile dags/<filename>`` cell writes, solution markers removed."""
+    try:
+        return dag_files(module)[filename]
+    except KeyError:
+        raise LookupError(f"{module} writes no dags/{filename}") from None
 
 
 def write(folder: Path, filename: str, source: str) -> Path:

@@ -14,6 +14,7 @@ import yaml
 
 from retrylab.cli import main
 from retrylab.lint import RULES, lint_source
+from tests.course_files import dag_source
 from tests.lint_corpus import AIRFLOW_EXAMPLES, COURSE, COURSE_ANTIPATTERNS, cases, found
 
 CASES = cases()
@@ -100,8 +101,9 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_cli_exit_codes_and_text_report(capsys, tmp_path):
-    bad = COURSE / "solutions/02-global-variables/dags/antipattern_variables.py"
-    good = COURSE / "solutions/02-global-variables/dags/variables_fix.py"
+    bad = COURSE / "tests/lint_corpus/seed/antipattern_variables.py"
+    good = tmp_path / "variables_fix.py"
+    good.write_text(dag_source("02-global-variables", "variables_fix.py"))
     code, out, _ = run_cli(capsys, str(bad))
     assert code == 1
     assert f"{bad}:" in out and "RS201 [error] variable-progress" in out and "taught in module 02-global-variables" in out
@@ -169,7 +171,7 @@ def test_the_shipped_pre_commit_hook_fails_a_commit_with_a_finding(tmp_path):
     assert hook["id"] == "retrylab-lint" and hook["language"] == "python" and hook["types"] == ["python"]
     repo = tmp_path / "repo"
     (repo / "dags").mkdir(parents=True)
-    (repo / "dags" / "ok.py").write_text((COURSE / "solutions/01-checkpoints/dags/checkpoint_fix.py").read_text())
+    (repo / "dags" / "ok.py").write_text(dag_source("01-checkpoints", "checkpoint_fix.py"))
     (repo / "README.md").write_text("not python\n")
     local = {k: hook[k] for k in ("id", "name", "entry", "types", "pass_filenames")}
     local["entry"] = f"{Path(sys.executable).parent / hook['entry']}"  # language: system runs the installed tool

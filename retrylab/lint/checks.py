@@ -39,14 +39,19 @@ MISSING_ON_33 = {"aget", "aset", "adelete", "aclear", "keys", "items", "values",
 
 
 def run(facts: FileFacts) -> Iterator[Hit]:
+    VARIABLE_NAMES.clear()
+    VARIABLE_NAMES.update(facts.variable_names)
     for check in CHECKS:
         yield from check(facts)
 
 
 # -- helpers -------------------------------------------------------------------------------------------
+VARIABLE_NAMES = {"Variable"}  # plus the file's `import ... as` aliases, set per file by run()
+
+
 def _is_variable_call(call: ast.Call, method: str) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr == method and \
-        dotted(call.func.value).split(".")[-1] == "Variable"
+        dotted(call.func.value).split(".")[-1] in VARIABLE_NAMES
 
 
 def _arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
@@ -64,8 +69,13 @@ def _resolve_str(node: ast.AST | None, facts: FileFacts, fn: FunctionFacts | Non
     return const_str(node)
 
 
-def _state_writes(facts: FileFacts, fn: FunctionFacts) -> Iterator[tuple[ast.Call, ast.expr | None, ast.expr | None]]:
-    """(call, key, value) for every write of state: a store's set, Variable.set, xcom_push."""
+def _state_writes(facts: FileFacts, fn: FunctionFacts, helpers: bool = True) -> Iterator[
+        tuple[ast.Call, ast.expr | None, ast.expr | None]]:
+    """(call, key, value) for every write of state: a store's set, Variable.set, xcom_push.
+
+    A call of a helper defined in the file that sets a store counts too (`cursor.advance(link)`): its
+    key is the helper's (None when not a constant) and its value what the call passes.
+    """
     for call in facts.calls(fn):
         if call_name(call) == "set" and facts.store_call(call, fn):
             yield call, _arg(call, 0, "key"), _arg(call, 1, "value")
@@ -73,6 +83,15 @@ def _state_writes(facts: FileFacts, fn: FunctionFacts) -> Iterator[tuple[ast.Cal
             yield call, _arg(call, 0, "key"), _arg(call, 1, "value")
         elif call_name(call) == "xcom_push":
             yield call, _arg(call, 0, "key"), _arg(call, 1, "value")
+        elif helpers and call.args and not (isinstance(call.func, ast.Name) and call.func.id in facts.classes):
+            for callee in facts.callees(call, fn):
+                inner = [(k, callee) for c, k, _ in _state_writes(facts, callee, helpers=False)
+                         if facts.store_call(c, callee)]
+                if inner:
+                    key = _resolve_str(inner[0][0], facts, callee)
+                    value = call.args[0] if len(call.args) == 1 else ast.Tuple(elts=list(call.args), ctx=ast.Load())
+                    yield call, (ast.Constant(key) if key is not None else None), value
+                    break
 
 
 SQL_VERBS = ("INSERT", "COPY", "MERGE", "UPSERT", "REPLACE", "CREATE", "TRUNCATE", "DELETE", "UPDATE")
@@ -108,12 +127,14 @@ def _write_kind(call: ast.Call, facts: FileFacts, fn: FunctionFacts, depth: int 
     """
     if facts.store_call(call, fn) or _is_variable_call(call, "set") or call_name(call) == "xcom_push":
         return None
+    if _in_memory(call, facts, fn):
+        return None
     callees = facts.callees(call, fn)
-    if callees:
-        if depth > 3:
-            return None
+    if callees and depth <= 3:
         kinds = {_write_kind(c, facts, callee, depth + 1) for callee in callees for c in facts.calls(callee)}
-        return next((k for k in ("append", "other", "idempotent") if k in kinds), None)
+        found = next((k for k in ("append", "other", "idempotent") if k in kinds), None)
+        if found:
+            return found
     sql = _sql_kind(_sql_text(call, facts))
     if sql:
         return sql
@@ -129,6 +150,21 @@ def _write_kind(call: ast.Call, facts: FileFacts, fn: FunctionFacts, depth: int 
     if w & SINK_WORDS:
         return "other"
     return None
+
+
+BUFFERS = {"BytesIO", "StringIO", "bytearray"}
+MEMORY = BUFFERS | {"list", "dict", "set", "deque", "defaultdict", "Counter"}
+
+
+def _in_memory(call: ast.Call, facts: FileFacts, fn: FunctionFacts) -> bool:
+    """`batch.append(x)`, `pq.write_table(t, buf)`: the write goes to a local list or buffer, not a sink."""
+    def local(node: ast.AST, containers: bool) -> bool:
+        return isinstance(node, ast.Name) and any(
+            (containers and isinstance(v, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)))
+            or (isinstance(v, ast.Call) and call_name(v) in (MEMORY if containers else BUFFERS))
+            for v in fn.assigned.get(node.id, []))
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    return local(receiver, True) or any(local(a, False) for a in call.args)
 
 
 def _derives(facts: FileFacts, fn: FunctionFacts, expr: ast.AST, test) -> bool:
@@ -160,11 +196,13 @@ def xcom_checkpoint(facts: FileFacts) -> Iterator[Hit]:
 
 # -- RS201: Variables as progress ------------------------------------------------------------------------
 def variable_progress(facts: FileFacts) -> Iterator[Hit]:
-    read_keys = set()
+    read_keys, read_exprs = set(), set()
     for fn in facts.functions:
         for call in facts.calls(fn):
             if _is_variable_call(call, "get"):
-                read_keys.add(_resolve_str(_arg(call, 0, "key"), facts, fn))
+                key = _arg(call, 0, "key")
+                read_keys.add(_resolve_str(key, facts, fn))
+                read_exprs.add(ast.dump(key) if key is not None else "")
     for fn in facts.functions:
         if not fn.is_task_code:
             continue
@@ -172,17 +210,20 @@ def variable_progress(facts: FileFacts) -> Iterator[Hit]:
         for call in facts.calls(fn):
             if not (_is_variable_call(call, "set") or _is_variable_call(call, "update")):
                 continue
-            key = _resolve_str(_arg(call, 0, "key"), facts, fn)
+            key_node = _arg(call, 0, "key")
+            key = _resolve_str(key_node, facts, fn)
             value = _arg(call, 1, "value")
             roots = facts.roots(value, fn) if value is not None else set()
-            if (key is not None and key in read_keys) or facts.in_loop(call, fn) or roots & (submits | fn.loop_vars):
+            read_back = (key is not None and key in read_keys) or (key_node is not None and ast.dump(key_node) in read_exprs)
+            one_key = key is not None or not (facts.roots(key_node, fn) & fn.loop_vars)  # not a key per item
+            moved_in_loop = one_key and (facts.in_loop(call, fn) or bool(roots & fn.loop_vars))
+            if read_back or moved_in_loop or roots & submits:
                 yield "RS201", call
 
 
 # -- RS301: the wall clock as a watermark -----------------------------------------------------------------
 def wall_clock_watermark(facts: FileFacts) -> Iterator[Hit]:
-    read_back = {_resolve_str(keyword(c, "key") if call_name(c) == "xcom_pull" else _arg(c, 0, "key"), facts, fn)
-                 for fn in facts.functions for c in facts.calls(fn) if call_name(c) in {"get", "xcom_pull"}}
+    read_back = _read_keys(facts)
     for fn in facts.functions:
         if not fn.is_task_code:
             continue
@@ -209,15 +250,16 @@ def unpersisted_job(facts: FileFacts) -> Iterator[Hit]:
         if not submits:
             continue
         kept = waited = False
-        writes = {c for c, _, _ in _state_writes(facts, fn)}
+        writes = {c for c, _, _ in _state_writes(facts, fn) if call_name(c) != "xcom_push"}  # cleared each try
+        first_submit = min(c.lineno for c in facts.submit_calls(fn))
         for call in facts.calls(fn):
             uses = set().union(*(facts.roots(a, fn) for a in call.args + [k.value for k in call.keywords]))
             if not uses & submits:
                 continue
             if call in writes or call_name(call) == "defer":
                 kept = True
-            elif words(call_name(call)) & WAIT_WORDS:
-                waited = True
+            elif words(call_name(call)) & WAIT_WORDS and call.lineno > first_submit:
+                waited = True  # (a look-up before submitting is how an idempotent submission checks first)
         if waited and not kept:
             yield "RS401", facts.submit_calls(fn)[0]
 
@@ -399,14 +441,22 @@ def local_file_state(facts: FileFacts) -> Iterator[Hit]:
 
 
 # -- RS601 / RS602: the order and kind of writes -----------------------------------------------------------
+def _read_keys(facts: FileFacts) -> set[str | None]:
+    """Keys the file reads back: a store's or Variable's get, xcom_pull's key."""
+    return {_resolve_str(keyword(c, "key") if call_name(c) == "xcom_pull" else _arg(c, 0, "key"), facts, fn)
+            for fn in facts.functions for c in facts.calls(fn) if call_name(c) in {"get", "xcom_pull"}}
+
+
 def checkpoint_order(facts: FileFacts) -> Iterator[Hit]:
+    read_back = _read_keys(facts)
     for fn in facts.functions:
         if not fn.is_task_code:
             continue
         late = _fetched_names(facts, fn)
-        for call, _key, value in _state_writes(facts, fn):
-            if value is None:
-                continue
+        for call, key, value in _state_writes(facts, fn):
+            name = _resolve_str(key, facts, fn)
+            if value is None or (name is not None and name not in read_back):
+                continue  # a marker nothing resumes from (an "in flight" note) is no checkpoint
             covers = facts.roots(value, fn) & late
             if not covers:
                 continue

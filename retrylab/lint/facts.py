@@ -119,6 +119,10 @@ class FileFacts:
         self.parents: dict[ast.AST, ast.AST] = {}
         self.module_names: dict[str, ast.AST] = {}  # module-level assignments
         self.classes: dict[str, ast.ClassDef] = {}
+        self.class_stores: dict[tuple[str, str], Store] = {}  # (class, attribute) -> the store `self.attr` holds
+        self.variable_names = {"Variable"} | {  # `from airflow.sdk import Variable as V`
+            a.asname for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names
+            if a.name == "Variable" and a.asname}
         self.nodes: list[ast.AST] = list(ast.walk(tree))  # every node, walked once
         self.all_calls = [n for n in self.nodes if isinstance(n, ast.Call)]
         for parent in self.nodes:
@@ -277,9 +281,15 @@ class FileFacts:
         return [c for c in self.calls(facts) if self.is_submit_call(c)]
 
     def submit_names(self, facts: FunctionFacts) -> set[str]:
-        """Local names holding what a job submission returned (a job id, a run, a response)."""
-        return {name for name, values in facts.assigned.items()
-                if any(self.is_submit_call(s) for v in values for s in ast.walk(v))}
+        """Local names that identify a submitted job: what the submission returned (a job id, a run, a response),
+        or, when nothing is kept of what it returned, the names it was given (`create_training_job(Name=job)`)."""
+        names = {name for name, values in facts.assigned.items()
+                 if any(self.is_submit_call(s) for v in values for s in ast.walk(v))}
+        for call in self.submit_calls(facts):
+            if isinstance(self.parents.get(call), ast.Expr):  # the result is dropped
+                for arg in call.args + [k.value for k in call.keywords]:
+                    names |= self.roots(arg, facts)
+        return names
 
     def callees(self, call: ast.Call, caller: FunctionFacts) -> list[FunctionFacts]:
         func = call.func
@@ -290,6 +300,10 @@ class FileFacts:
         if isinstance(func, ast.Attribute):
             owner = dotted(func.value)
             cls = caller.cls if owner in {"self", "cls"} else self.classes.get(owner)
+            if cls is None and owner in caller.assigned:  # cursor = ClaimsCursor(...); cursor.advance(...)
+                built = [v.func.id for v in caller.assigned[owner] if isinstance(v, ast.Call)
+                         and isinstance(v.func, ast.Name) and v.func.id in self.classes]
+                cls = self.classes[built[0]] if built else None
             if cls is not None:
                 for facts in self.functions:
                     if facts.cls is not None and facts.node.name == func.attr and (
@@ -358,9 +372,19 @@ class FileFacts:
                 if arg.arg in {"task_state_store", "asset_state_store"}:
                     facts.stores[arg.arg] = Store(arg.arg.split("_")[0])
         changed = True
-        while changed:  # aliases, and helpers handed a store by their caller
+        while changed:  # aliases, attributes, and helpers handed a store by their caller
             changed = False
             for facts in self.functions:
+                if facts.cls is not None:
+                    for node in self.own_nodes(facts):
+                        if isinstance(node, ast.Assign):
+                            for target in node.targets:
+                                key = (facts.cls.name, target.attr) if isinstance(target, ast.Attribute) and \
+                                    dotted(target.value) == "self" else None
+                                store = self.store_of(node.value, facts) if key else None
+                                if store and key not in self.class_stores:
+                                    self.class_stores[key] = store
+                                    changed = True
                 for name, values in facts.assigned.items():
                     if name not in facts.stores:
                         for value in values:
@@ -399,6 +423,8 @@ class FileFacts:
                 return Store(key.split("_")[0])
         if isinstance(expr, ast.Attribute) and expr.attr in {"task_state_store", "asset_state_store"}:
             return Store(expr.attr.split("_")[0])
+        if isinstance(expr, ast.Attribute) and dotted(expr.value) == "self" and facts.cls is not None:
+            return self.class_stores.get((facts.cls.name, expr.attr))
         return None
 
     def store_call(self, call: ast.Call, facts: FunctionFacts) -> Store | None:
@@ -411,7 +437,11 @@ class FileFacts:
 def _assignments(node: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
     if isinstance(node, ast.Assign):
         for target in node.targets:
-            yield target, node.value
+            if isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)) and \
+                    len(target.elts) == len(node.value.elts):  # a, b = [], None
+                yield from zip(target.elts, node.value.elts)
+            else:
+                yield target, node.value
     elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
         yield node.target, node.value
     elif isinstance(node, ast.NamedExpr):

@@ -1,7 +1,7 @@
 # expect: fail
 # class: cheat
 # why: rewrites the world's world.json at the start of every try with an empty fault plan (keeping seed and clock), so no planned crash ever fires; the body keeps the job id in XCom and appends the load, which a real crash would punish with a second job and orders billed twice, so a correct grader (fault plan out of the task's reach, or a check that planned crashes happened) must fail it.
-# lint: RS101 RS602
+# lint: RS101 RS401 RS602
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # expect: fail
 # class: cheat
 # why: the seed's producer (wall-clock watermark, append, job id in XCom) with a downstream that never calls process_order: it opens warehouse.db with sqlite3 and inserts one 'process' ledger row for every order that has landed and has none yet, faking an exactly-once billing ledger (including orders the warehouse never got); a correct grader must not trust ledger rows the task can forge and must fail it.
-# lint: RS101 RS301 RS602
+# lint: RS101 RS301 RS401 RS602
 """Exercise: a watermark in asset state, and a downstream that bills every order once."""
 from __future__ import annotations
 
