@@ -30,6 +30,7 @@ $(STAMP): requirements.lock pyproject.toml workshop/package-lock.json
 	@touch $@
 
 lab: $(STAMP)
+	$(PY) -m retrylab.course --stamp-kernel
 	cd notebooks && $(CURDIR)/$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG)
 
 test: $(STAMP)

@@ -11,6 +11,7 @@ written from ``course.toml``. ``--check`` compares and writes nothing.
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import nbformat
 
 from retrylab import manifest
 
@@ -95,13 +98,49 @@ def run_in_grading(args: list[str], *, course: Path = COURSE, capture: bool = Tr
     )
 
 
+def kernel_language_info() -> dict:
+    """What this environment's Python kernel reports about itself (ipykernel's own table)."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    return dict(IPythonKernel.language_info)
+
+
+def stamp_kernel(folder: Path) -> list[Path]:
+    """Write this environment's kernel language_info into the notebooks under ``folder``.
+
+    JupyterLab copies the running kernel's language_info (its exact Python version included) into a
+    notebook it opens; a notebook that says anything else opens marked as modified before the learner
+    touches it. `make lab` stamps the release's notebooks first; only that metadata changes.
+    """
+    info = kernel_language_info()
+    stamped = []
+    for path in sorted(folder.glob("*/*.ipynb")):
+        if ".backup-" in path.name:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        if nb.metadata.get("language_info") != info:
+            nb.metadata["language_info"] = info
+            nbformat.write(nb, path)
+            stamped.append(path)
+    return stamped
+
+
+def _same_notebook(a: Path, b: Path) -> bool:
+    """Equal but for the kernel's language_info, which `make lab` stamps for the learner's Python."""
+    def load(path: Path) -> dict:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb.get("metadata", {}).pop("language_info", None)
+        return nb
+    return filecmp.cmp(a, b, shallow=False) or load(a) == load(b)
+
+
 def sync(course: Path = COURSE, *, check: bool = False) -> list[str]:
     """Regenerate; with ``check`` only report differences. Returns the notebooks that differ."""
     differ = []
     with tempfile.TemporaryDirectory(prefix="retrylab-release-") as tmp:
         for fresh in generate(Path(tmp), course):
             target = course / "notebooks" / fresh.parent.name / fresh.name
-            if target.exists() and filecmp.cmp(fresh, target, shallow=False):
+            if target.exists() and _same_notebook(fresh, target):
                 continue
             differ.append(str(target.relative_to(course)))
             if check:
@@ -127,6 +166,9 @@ def _has_local_edits(path: Path, course: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if "--stamp-kernel" in args:
+        stamp_kernel(COURSE / "notebooks")
+        return 0
     check = "--check" in args
     differ = sync(check=check)
     if check and differ:

@@ -112,3 +112,19 @@ def hub_lab_screenshot(hub_url: str, user: str, password: str, ready: str, timeo
 
     with chromium() as port:
         return asyncio.run(run(port))
+
+
+def lab_opens_modified(url: str, timeout: float = 120.0) -> bool:
+    """Open a notebook URL of a running JupyterLab (token in the URL), wait for its kernel to be idle and the
+    notebook to settle; is the notebook marked as modified (unsaved changes) without anyone touching it?"""
+
+    async def run(port: int) -> bool:
+        page = await _page(port)
+        await page.send("Page.navigate", url=url)
+        await page.wait_for("document.querySelector('.jp-Notebook .jp-Cell') !== null", timeout)
+        await page.wait_for("document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=\"idle\"]') !== null", timeout)
+        await asyncio.sleep(3.0)  # the kernel's info reaches the notebook's metadata after it turns idle
+        return bool(await page.evaluate("document.querySelectorAll('.jp-mod-dirty').length"))
+
+    with chromium() as port:
+        return asyncio.run(run(port))

@@ -46,3 +46,24 @@ def test_course_toml_declares_every_module_once_with_its_grader_notebooks_and_ro
 
 def test_readme_module_table_is_made_from_course_toml():
     assert not course.sync_readme(check=True), "run `make notebooks` and commit README.md"
+
+
+def test_make_labs_kernel_stamp_changes_only_language_info_and_keeps_the_release_in_sync(tmp_path):
+    import shutil
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    release = tmp_path / "notebooks" / "01-checkpoints"
+    release.parent.mkdir()
+    shutil.copytree(COURSE / "notebooks" / "01-checkpoints", release, ignore=shutil.ignore_patterns("dags", ".*"))
+    committed = COURSE / "notebooks" / "01-checkpoints" / "01-checkpoints.ipynb"
+    stamped = release / "01-checkpoints.ipynb"
+    assert course.stamp_kernel(tmp_path / "notebooks") == [stamped]
+    assert course.stamp_kernel(tmp_path / "notebooks") == []  # once is enough
+    before, after = nbformat.read(committed, as_version=4), nbformat.read(stamped, as_version=4)
+    assert before.cells == after.cells
+    assert course._same_notebook(committed, stamped)  # `make notebooks --check` does not call it out of date
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    NotebookClient(probe, kernel_name="python3").execute()
+    assert after.metadata.language_info == probe.metadata.language_info  # what the real kernel reports

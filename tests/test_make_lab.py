@@ -1,15 +1,20 @@
-"""`make lab` really serves both modules on 127.0.0.1 with the nbgrader extension, as root, with no browser."""
+"""`make lab` really serves the modules on 127.0.0.1 with the nbgrader extension, as root, with no browser;
+a notebook opens unmodified in a real browser."""
 
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import time
 import urllib.request
 
-from tests.course_files import COURSE
+import pytest
+
+from tests.browser import CHROMIUM, lab_opens_modified
+from tests.course_files import COURSE, fresh_copy
 
 
 def free_port() -> int:
@@ -24,12 +29,13 @@ def get(url: str):
 
 
 def test_make_lab_serves_the_modules(tmp_path):
+    course = fresh_copy(tmp_path / "course")  # `make lab` stamps the notebooks it serves: not the repository's
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     log = tmp_path / "lab.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            ["make", "lab", f"PORT={port}"], cwd=COURSE, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            ["make", "lab", f"PORT={port}"], cwd=course, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         token = None
@@ -52,6 +58,17 @@ def test_make_lab_serves_the_modules(tmp_path):
         extensions = get(f"http://127.0.0.1:{port}/lab/api/extensions?token={token}")
         assert any("nbgrader" in ext["name"] and ext["enabled"] for ext in extensions)
         assert "--no-browser" in log.read_text()
+
+        if CHROMIUM is None:
+            pytest.skip("no chromium to open the notebook in")  # .ci/run installs Debian's chromium
+        # As committed (no kernel stamp), JupyterLab marks the notebook modified as soon as its kernel
+        # answers; after `make lab`'s stamp it opens clean.
+        control = course / "notebooks" / "control"
+        control.mkdir()
+        shutil.copy(COURSE / "notebooks/01-checkpoints/01-checkpoints.ipynb", control / "as_committed.ipynb")
+        base = f"http://127.0.0.1:{port}/lab/tree"
+        assert lab_opens_modified(f"{base}/control/as_committed.ipynb?reset&token={token}")
+        assert not lab_opens_modified(f"{base}/01-checkpoints/01-checkpoints.ipynb?reset&token={token}")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
