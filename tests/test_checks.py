@@ -140,3 +140,31 @@ def test_a_dag_that_cannot_be_checked_is_explained_once(lab, grade, dag_file, ch
     summary = verdict.summary()
     assert summary.startswith("FAIL every check (clean run, resumes from checkpoint, exactly once, same return value)")
     assert summary.count("syntax error") == 1
+
+
+def test_every_hint_names_only_what_its_notebook_defines():
+    """A hint that says `lab.run(DAG_FILE)` in a notebook without DAG_FILE sends a learner to a NameError."""
+    import ast
+    import json
+    import re
+
+    from retrylab import checks
+    from tests.course_files import COURSE
+
+    for spec in checks.MODULES.values():
+        nb = json.loads((COURSE / "notebooks" / spec.id / f"{spec.id}.ipynb").read_text())
+        defined = set()
+        for cell in nb["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code" or source.startswith("%%"):
+                continue
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    defined.add(node.id)
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    defined |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        for check in spec.checks:
+            for hint in check.hints:
+                for snippet in re.findall(r"`([^`]*\([^`]*)`", hint):
+                    for name in re.findall(r"\b([A-Z][A-Z_0-9]{2,})\b", snippet):
+                        assert name in defined, f"{spec.id}, check {check.name!r}: the notebook has no {name}: {hint!r}"

@@ -49,7 +49,7 @@ CHECKS = (
         "clean run",
         equivalence.clean_run_loads_everything_once,
         (
-            "Run the DAG without any crash first: `lab.run(DAG_FILE).show()`. Does it load every record once?",
+            "Run the DAG without any crash first: `lab.run(\"dags/checkpoint_fix.py\", world=WORLD).show()`. Does it load every record once?",
             "The loop must stop when fetch_page returns an empty list, and the cursor must move to the last id of each page.",
         ),
     ),

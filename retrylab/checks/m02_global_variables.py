@@ -109,7 +109,7 @@ CHECKS = (
         "clean run",
         _clean,
         (
-            "Run the DAG once in prod: `lab.run(FIX_FILE, world=PROD).show()`; both tasks must succeed.",
+            "Run the DAG once in prod: `lab.run(FIX, world=PROD).show()`; both tasks must succeed.",
             "run_spark_job must submit a job to the batch service and wait until it SUCCEEDED.",
         ),
     ),

@@ -133,7 +133,7 @@ CHECKS = (
         "clean run",
         _clean,
         (
-            "Run it once without a crash: `report = lab.run(FIX_FILE); report.show(); report.jobs`.",
+            "Run it once without a crash: `report = lab.run(\"dags/resumable_fix.py\", world=WORLD); report.show(); report.jobs`.",
             "execute() must be `return self.execute_resumable(context)`; the mixin calls your six methods.",
             "submit_job returns the id from `self.client.submit(...)`; get_job_result returns `self.client.get_result(external_id)`.",
         ),
