@@ -62,15 +62,18 @@ class Day:
         return datetime.fromisoformat(self.clock).strftime("%d %b %H:%M")
 
 
-@dataclass
+@dataclass(repr=False)
 class DailyReport:
-    """Every day's runs plus, per order, what the warehouse holds and what the downstream did."""
+    """Every day's runs plus, per order, what the warehouse holds and what the downstream did (repr: one line)."""
 
     days: list[Day]
     landed: list[dict]  # every order landed by the last day's clock, in event order
     warehouse: Counter
     processed: Counter
     jobs: list[batch.Job] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<DailyReport {len(self.days)} days, {len(self.runs)} runs: {self.state}, {len(self.landed)} orders landed>"
 
     # -- questions a lesson or a check asks --------------------------------
     @property

@@ -32,9 +32,13 @@ class Try:
         return max(0.0, self.ended - self.started)
 
 
-@dataclass
+@dataclass(repr=False)
 class RunReport:
-    """Everything one DAG run did, read back from Airflow and the world."""
+    """Everything one DAG run did, read back from Airflow and the world.
+
+    Its repr is one line: a notebook saves a cell's plain-text repr beside the Markdown table, and the
+    dataclass's own (every field) was 18 KB per report.
+    """
 
     dag_id: str
     run_id: str
@@ -51,6 +55,9 @@ class RunReport:
     jobs_left_running: list[str] = field(default_factory=list)  # still queued or running when the run ended
     batch_service: batch.BatchService | None = field(default=None, repr=False)  # whose jobs these are
     broken: str = ""  # why the run could not finish at all (its process died or hung), if it could not
+
+    def __repr__(self) -> str:
+        return f"<RunReport {self.dag_id}: {self.state} in {len(self.tries)} tries, {self.seconds:.1f} s>"
 
     # -- questions a lesson or a check asks --------------------------------
     @property

@@ -31,6 +31,9 @@ def test_the_antipattern_loads_three_pages_twice_after_a_crash_after_page_3(lab,
     assert report.duplicates == report.source_ids[:1200]
     assert report.fetches_by_try()[2][0] == 0, "try 2 must have started from the beginning"
     assert report.crashes[0]["detail"] == "between_pages:3"
+    # a notebook saves the plain-text repr beside the Markdown table: one line, not every field
+    assert repr(report) == f"<RunReport antipattern_xcom_checkpoint: success in 2 tries, {report.seconds:.1f} s>"
+    assert len(report._repr_markdown_()) > 200
 
 
 def test_the_fix_resumes_where_try_1_stopped(lab, dag_file, checkpoint_fix):
