@@ -13,6 +13,7 @@ import contextlib
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -279,8 +280,16 @@ class Lab:
                     os.environ[k] = v
 
     def cli(self, *args: str) -> str:
-        """Run the real ``airflow`` CLI against this sandbox and return what it printed."""
+        """Run the real ``airflow`` CLI against this sandbox and return what it printed.
+
+        It says so on stderr first: the CLI takes 5 s to start here, more on a busy machine, and a
+        cell that shows nothing for that long looks stuck.
+        """
+        command = " ".join(("airflow", *args))
+        started = time.monotonic()
+        print(f"`{command}` (Airflow's CLI takes a few seconds to start) ...", end="", file=sys.stderr, flush=True)
         proc = self.box.airflow_cli(*args)
+        print(f" done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
         out = proc.stdout.strip()
         if proc.returncode != 0:
             raise RuntimeError(f"`airflow {' '.join(args)}` exited {proc.returncode}:\n{proc.stderr[-1500:]}")

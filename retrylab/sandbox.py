@@ -145,6 +145,7 @@ def create(root: Path | str, dags: Path | str | None = None) -> Sandbox:
     template = ensure_template()
     shutil.rmtree(box.home, ignore_errors=True)
     shutil.rmtree(box.world, ignore_errors=True)
+    shutil.rmtree(box.root / "state-objects", ignore_errors=True)  # module 05's offloaded values, last time's
     for old in [*box.root.glob("world-*"), *box.root.glob("batch.db*")]:  # other environments, the job service
         shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
     box.home.mkdir(parents=True)
