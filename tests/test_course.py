@@ -67,3 +67,26 @@ def test_make_labs_kernel_stamp_changes_only_language_info_and_keeps_the_release
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
     NotebookClient(probe, kernel_name="python3").execute()
     assert after.metadata.language_info == probe.metadata.language_info  # what the real kernel reports
+
+
+def test_sections_use_the_same_verbs_and_graded_headings_state_their_points():
+    """Fix it / Prove it in every module; a heading that says "graded, N points" holds exactly N points."""
+    import json
+
+    for module in course.manifest.modules():
+        nb = json.loads((COURSE / "solutions" / module.id / f"{module.id}.ipynb").read_text())
+        heading, points, headings = None, {}, []
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "markdown":
+                for line in "".join(cell["source"]).splitlines():
+                    if line.startswith("## "):
+                        heading = line
+                        headings.append(line)
+            grading = cell["metadata"].get("nbgrader", {})
+            if grading.get("grade"):
+                assert heading and "graded" in heading, f"{module.id}: graded cell {grading['grade_id']} under {heading!r}"
+                points[heading] = points.get(heading, 0) + grading["points"]
+        assert any(" · Fix it" in h for h in headings), f"{module.id} has no 'Fix it' section"
+        for heading, total in points.items():
+            stated = re.search(r"graded, (\d+) points", heading)
+            assert stated and int(stated.group(1)) == total, f"{module.id}: {heading!r} holds {total} points"
