@@ -90,3 +90,11 @@ def test_sections_use_the_same_verbs_and_graded_headings_state_their_points():
         for heading, total in points.items():
             stated = re.search(r"graded, (\d+) points", heading)
             assert stated and int(stated.group(1)) == total, f"{module.id}: {heading!r} holds {total} points"
+
+
+def test_start_here_lists_every_module_in_order_with_its_time():
+    text = (COURSE / "notebooks" / "START_HERE.md").read_text()
+    rows = re.findall(r"^\| \[([\w-]+)\]\(([\w./-]+)\) \| (\d+) min \|$", text, re.M)
+    assert [(r[0], r[2]) for r in rows] == [(m.id, str(m.minutes)) for m in course.manifest.modules()]
+    for _, link, _ in rows:
+        assert (COURSE / "notebooks" / link).is_file(), link
