@@ -109,7 +109,8 @@ class Exercise:
             suite = replace(Suite.of(world or self.spec.suite.world, crashes, kill=kill), fresh_variables=self.spec.suite.fresh_variables)
         elif world is not None:
             suite = replace(self.spec.suite, world=world)
-        self._grade(suite=suite, hidden=hidden).assert_passed(check)
+        hints = self.spec.check(check).hints
+        self._grade(suite=suite, hidden=hidden).assert_passed(check, hint=hints[0] if hints else "")
 
 
 class OperationsExercise:
@@ -150,4 +151,5 @@ class OperationsExercise:
         """For test cells: raise AssertionError with the symptom unless ``check`` passes."""
         if check not in self.checks:
             raise ValueError(f"No operations check {check!r}; there are {list(self.checks)}.")
-        self._verdict([check]).assert_passed(check)
+        hints = self.hints.get(check, ())
+        self._verdict([check]).assert_passed(check, hint=hints[0] if hints else "")

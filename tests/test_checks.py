@@ -168,3 +168,16 @@ def test_every_hint_names_only_what_its_notebook_defines():
                 for snippet in re.findall(r"`([^`]*\([^`]*)`", hint):
                     for name in re.findall(r"\b([A-Z][A-Z_0-9]{2,})\b", snippet):
                         assert name in defined, f"{spec.id}, check {check.name!r}: the notebook has no {name}: {hint!r}"
+
+
+def test_a_failing_graded_cell_shows_the_symptom_and_the_first_hint():
+    from retrylab.checks.results import CheckFailed, CheckResult, Verdict
+
+    spec = checks.module("01")
+    first = spec.check("resumes from checkpoint").hints[0]
+    failed = Verdict(spec.id, "dags/x.py", [CheckResult("resumes from checkpoint", "mid_page:2:17", False, "try 2 started at id 0")])
+    with pytest.raises(CheckFailed) as caught:
+        failed.assert_passed("resumes from checkpoint", hint=first)
+    assert str(caught.value) == f"resumes from checkpoint failed:\n- try 2 started at id 0\nHint: {first} (more: ex.hint())"
+    passed = Verdict(spec.id, "dags/x.py", [CheckResult("resumes from checkpoint", "mid_page:2:17", True)])
+    passed.assert_passed("resumes from checkpoint", hint=first)

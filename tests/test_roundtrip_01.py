@@ -44,6 +44,7 @@ def test_the_untouched_notebook_scores_zero(graded):
 def test_the_antipattern_scores_zero_on_every_crash_check(graded):
     assert all(graded.scores["antipattern"][test] == 0 for test in CRASH_TESTS)
     assert "loaded twice after a crash at between_pages:1 on try 1" in graded.feedback("antipattern")
+    assert "Hint: " in graded.feedback("antipattern")  # the failing cell says where to look first
 
 
 def test_a_checkpoint_without_an_idempotent_sink_scores_in_between(graded):

@@ -81,8 +81,9 @@ class Verdict:
     def from_json(cls, data: dict) -> Verdict:
         return cls(data["module"], data["dag_file"], [CheckResult(**r) for r in data["checks"]])
 
-    def assert_passed(self, check: str | None = None) -> None:
-        """Raise AssertionError naming the symptoms (what nbgrader shows as feedback).
+    def assert_passed(self, check: str | None = None, hint: str = "") -> None:
+        """Raise AssertionError naming the symptoms (what nbgrader shows as feedback), and the check's
+        first hint so the failing cell itself says where to look (`ex.hint()` gives the next ones).
 
         A check that produced no result at all fails too: a verdict is never a pass by absence.
         """
@@ -90,4 +91,5 @@ class Verdict:
         if bad or not self.results or (check is not None and not self.of(check)):
             shown = "\n".join(f"- {r.symptom}" for r in bad[:4])
             more = f"\n- ... and {len(bad) - 4} more" if len(bad) > 4 else ""
-            raise CheckFailed(f"{check or 'checks'} failed:\n{shown}{more}")
+            tip = f"\nHint: {hint} (more: ex.hint())" if hint else ""
+            raise CheckFailed(f"{check or 'checks'} failed:\n{shown}{more}{tip}")
