@@ -98,3 +98,26 @@ def test_start_here_lists_every_module_in_order_with_its_time():
     assert [(r[0], r[2]) for r in rows] == [(m.id, str(m.minutes)) for m in course.manifest.modules()]
     for _, link, _ in rows:
         assert (COURSE / "notebooks" / link).is_file(), link
+
+
+# Sections that state no behaviour of their own: they announce, sum up or point elsewhere.
+PROSE_ONLY_SECTIONS = ("Overview", "Key points", "What's next", "Resources")
+
+
+def test_every_section_that_teaches_has_a_cell_that_runs_it():
+    """A heuristic for "every claim is a cell": each "## " section has a code cell (the exceptions are above)."""
+    import json
+
+    for module in course.manifest.modules():
+        nb = json.loads((COURSE / "solutions" / module.id / f"{module.id}.ipynb").read_text())
+        sections, heading = {}, None
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "markdown":
+                for line in "".join(cell["source"]).splitlines():
+                    if line.startswith("## "):
+                        heading = line[3:]
+                        sections.setdefault(heading, False)
+            elif heading is not None:
+                sections[heading] = True
+        bare = [h for h, has_code in sections.items() if not has_code and not h.startswith(PROSE_ONLY_SECTIONS)]
+        assert not bare, f"{module.id}: sections with no cell to show them: {bare}"
