@@ -16,7 +16,7 @@ ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tools that shell out to their own commands (nbgrader -> alembic) find them here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test notebooks bench lock workshop assignments release collect autograde feedback return-feedback grades clean
+.PHONY: lab test check notebooks bench lock workshop assignments release collect autograde feedback return-feedback grades clean
 
 $(STAMP): requirements.lock pyproject.toml workshop/package-lock.json
 	@echo "Creating the course environment in $(VENV) (first time only: a few minutes)"
@@ -39,6 +39,15 @@ test: $(STAMP)
 		--ignore-glob='tests/test_adversarial_*.py' --ignore=tests/test_hub.py --ignore=tests/test_workshop.py
 	@echo "The adversarial corpus and the workshops (after the rest: they keep both cores busy on their own):"
 	$(PY) -m pytest -n 2 --dist loadfile tests/test_adversarial_*.py tests/test_hub.py tests/test_workshop.py
+
+# The edit-test loop (target: 2 minutes): the linters, the lint's corpus, the course's consistency, the grader's
+# own fast checks against real Airflow. `make test` runs everything.
+CHECK_FILES = tests/test_lint.py tests/test_course.py tests/test_cli.py tests/test_timeline.py tests/test_faults.py \
+	tests/test_world.py tests/test_batch.py tests/test_home_check.py tests/test_runs.py tests/test_checks.py
+
+check: $(STAMP)
+	$(PY) -m ruff check retrylab tests benchmarks
+	$(PY) -m pytest -n 4 --dist loadfile -m "not slow" $(CHECK_FILES)
 
 notebooks: $(STAMP)
 	$(PY) -m retrylab.course

@@ -23,6 +23,7 @@ def as_exercise(source: str) -> str:
     return source.replace('dag_id="antipattern_xcom_checkpoint"', 'dag_id="checkpoint_fix"')
 
 
+@pytest.mark.slow
 def test_the_fix_passes_every_check_public_and_hidden(lab, grade, dag_file, checkpoint_fix):
     path = dag_file("fix.py", checkpoint_fix)
     assert grade(M01, path).passed
@@ -118,6 +119,7 @@ def test_module_00_catches_a_retry_delay(lab, grade, dag_file):
     assert gap and 3.0 <= float(gap[1]) < 10.0  # the delay, plus the scheduler's loop on a busy machine
 
 
+@pytest.mark.slow
 def test_hints_go_deeper_on_each_call_and_never_show_code(lab, dag_file, antipattern, capsys):
     ex = lab.exercise("01-checkpoints", dag_file("anti.py", as_exercise(antipattern)))
     ex.check()

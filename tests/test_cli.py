@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.course_files import COURSE, dag_source, write
 
 
@@ -11,6 +13,7 @@ def retrylab(*args, cwd=COURSE):
     return subprocess.run([sys.executable, "-m", "retrylab.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
+@pytest.mark.slow
 def test_check_passes_the_fix_and_fails_the_antipattern_with_json(tmp_path):
     fix = write(tmp_path, "checkpoint_fix.py", dag_source("01-checkpoints", "checkpoint_fix.py"))
     anti = write(

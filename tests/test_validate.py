@@ -9,6 +9,8 @@ import pytest
 from retrylab.checks import MODULES
 from tests.course_files import COURSE
 
+pytestmark = pytest.mark.slow  # nbgrader validate runs whole notebooks
+
 
 def validate(folder, module, *flags):
     """``nbgrader validate`` as a learner runs it: from the notebooks folder, whose config it reads."""
