@@ -173,9 +173,7 @@ def _derives(facts: FileFacts, fn: FunctionFacts, expr: ast.AST, test) -> bool:
 
 # -- RS101 / RS102: XCom as a checkpoint --------------------------------------------------------------
 def xcom_checkpoint(facts: FileFacts) -> Iterator[Hit]:
-    for fn in facts.functions:
-        if not fn.is_task_code:
-            continue
+    for fn in facts.task_code():
         own = facts.reached_by(fn)
         for call in facts.calls(fn):
             name = call_name(call)
@@ -203,9 +201,7 @@ def variable_progress(facts: FileFacts) -> Iterator[Hit]:
                 key = _arg(call, 0, "key")
                 read_keys.add(_resolve_str(key, facts, fn))
                 read_exprs.add(ast.dump(key) if key is not None else "")
-    for fn in facts.functions:
-        if not fn.is_task_code:
-            continue
+    for fn in facts.task_code():
         submits = facts.submit_names(fn)
         for call in facts.calls(fn):
             if not (_is_variable_call(call, "set") or _is_variable_call(call, "update")):
@@ -224,9 +220,7 @@ def variable_progress(facts: FileFacts) -> Iterator[Hit]:
 # -- RS301: the wall clock as a watermark -----------------------------------------------------------------
 def wall_clock_watermark(facts: FileFacts) -> Iterator[Hit]:
     read_back = _read_keys(facts)
-    for fn in facts.functions:
-        if not fn.is_task_code:
-            continue
+    for fn in facts.task_code():
         for call, key, value in _state_writes(facts, fn):
             if value is None:
                 continue
@@ -265,9 +259,7 @@ def unpersisted_job(facts: FileFacts) -> Iterator[Hit]:
 
 
 def job_id_in_asset_state(facts: FileFacts) -> Iterator[Hit]:
-    for fn in facts.functions:
-        if not fn.is_task_code:
-            continue
+    for fn in facts.task_code():
         submits = facts.submit_names(fn)
         for call in facts.calls(fn):
             store = facts.store_call(call, fn)
@@ -374,9 +366,7 @@ def _args(fn: FunctionFacts) -> list[ast.arg]:
 
 
 def process_state(facts: FileFacts) -> Iterator[Hit]:
-    for fn in facts.functions:
-        if not fn.is_task_code:
-            continue
+    for fn in facts.task_code():
         globals_ = {n for node in facts.own_nodes(fn) if isinstance(node, ast.Global) for n in node.names}
         for node in facts.own_nodes(fn):
             targets: list[ast.AST] = []
@@ -449,9 +439,7 @@ def _read_keys(facts: FileFacts) -> set[str | None]:
 
 def checkpoint_order(facts: FileFacts) -> Iterator[Hit]:
     read_back = _read_keys(facts)
-    for fn in facts.functions:
-        if not fn.is_task_code:
-            continue
+    for fn in facts.task_code():
         late = _fetched_names(facts, fn)
         for call, key, value in _state_writes(facts, fn):
             name = _resolve_str(key, facts, fn)
@@ -518,9 +506,7 @@ def asset_state_race(facts: FileFacts) -> Iterator[Hit]:
 
 
 def cleared_at_start(facts: FileFacts) -> Iterator[Hit]:
-    for fn in facts.functions:
-        if not fn.is_task_code:
-            continue
+    for fn in facts.task_code():
         calls = sorted(facts.calls(fn), key=lambda c: (c.lineno, c.col_offset))
         task_calls = [(c, call_name(c)) for c in calls if (s := facts.store_call(c, fn)) and s.kind == "task"]
         reads = [c for c, name in task_calls if name == "get"]
@@ -534,9 +520,7 @@ def cleared_at_start(facts: FileFacts) -> Iterator[Hit]:
 
 
 def append_after_cursor(facts: FileFacts) -> Iterator[Hit]:
-    for fn in facts.functions:
-        if not fn.is_task_code:
-            continue
+    for fn in facts.task_code():
         calls = list(facts.calls(fn))
         read = {_resolve_str(_arg(c, 0, "key"), facts, fn) for c in calls if call_name(c) == "get" and facts.store_call(c, fn)}
         moved = {_resolve_str(_arg(c, 0, "key"), facts, fn) for c in calls if call_name(c) == "set" and facts.store_call(c, fn)}

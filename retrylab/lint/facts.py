@@ -259,6 +259,10 @@ class FileFacts:
                             ids.setdefault(cls.name, set()).add(task_id)
         return ids
 
+    def task_code(self) -> list[FunctionFacts]:
+        """The functions that run inside a task: its body and what it calls in this file."""
+        return [f for f in self.functions if f.is_task_code]
+
     def reached_by(self, facts: FunctionFacts) -> set[str]:
         """The ids of the tasks whose code runs this function."""
         return self._reached.get(facts.node, set())
