@@ -39,19 +39,15 @@ MISSING_ON_33 = {"aget", "aset", "adelete", "aclear", "keys", "items", "values",
 
 
 def run(facts: FileFacts) -> Iterator[Hit]:
-    VARIABLE_NAMES.clear()
-    VARIABLE_NAMES.update(facts.variable_names)
     for check in CHECKS:
         yield from check(facts)
 
 
 # -- helpers -------------------------------------------------------------------------------------------
-VARIABLE_NAMES = {"Variable"}  # plus the file's `import ... as` aliases, set per file by run()
-
-
-def _is_variable_call(call: ast.Call, method: str) -> bool:
+def _is_variable_call(facts: FileFacts, call: ast.Call, method: str) -> bool:
+    """`Variable.set(...)`, or through the file's alias (`from airflow.sdk import Variable as V`)."""
     return isinstance(call.func, ast.Attribute) and call.func.attr == method and \
-        dotted(call.func.value).split(".")[-1] in VARIABLE_NAMES
+        dotted(call.func.value).split(".")[-1] in facts.variable_names
 
 
 def _arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
@@ -79,7 +75,7 @@ def _state_writes(facts: FileFacts, fn: FunctionFacts, helpers: bool = True) -> 
     for call in facts.calls(fn):
         if call_name(call) == "set" and facts.store_call(call, fn):
             yield call, _arg(call, 0, "key"), _arg(call, 1, "value")
-        elif _is_variable_call(call, "set") or _is_variable_call(call, "update"):
+        elif _is_variable_call(facts, call, "set") or _is_variable_call(facts, call, "update"):
             yield call, _arg(call, 0, "key"), _arg(call, 1, "value")
         elif call_name(call) == "xcom_push":
             yield call, _arg(call, 0, "key"), _arg(call, 1, "value")
@@ -125,7 +121,7 @@ def _write_kind(call: ast.Call, facts: FileFacts, fn: FunctionFacts, depth: int 
 
     A function defined in the file is judged by the writes in its body, not by its name.
     """
-    if facts.store_call(call, fn) or _is_variable_call(call, "set") or call_name(call) == "xcom_push":
+    if facts.store_call(call, fn) or _is_variable_call(facts, call, "set") or call_name(call) == "xcom_push":
         return None
     if _in_memory(call, facts, fn):
         return None
@@ -197,14 +193,14 @@ def variable_progress(facts: FileFacts) -> Iterator[Hit]:
     read_keys, read_exprs = set(), set()
     for fn in facts.functions:
         for call in facts.calls(fn):
-            if _is_variable_call(call, "get"):
+            if _is_variable_call(facts, call, "get"):
                 key = _arg(call, 0, "key")
                 read_keys.add(_resolve_str(key, facts, fn))
                 read_exprs.add(ast.dump(key) if key is not None else "")
     for fn in facts.task_code():
         submits = facts.submit_names(fn)
         for call in facts.calls(fn):
-            if not (_is_variable_call(call, "set") or _is_variable_call(call, "update")):
+            if not (_is_variable_call(facts, call, "set") or _is_variable_call(facts, call, "update")):
                 continue
             key_node = _arg(call, 0, "key")
             key = _resolve_str(key_node, facts, fn)
@@ -459,7 +455,7 @@ def _fetched_names(facts: FileFacts, fn: FunctionFacts) -> set[str]:
     shared by the checkpoint and the write without being what was written.
     """
     reads = [c.lineno for c in facts.calls(fn) if call_name(c) in {"get", "xcom_pull"} and
-             (facts.store_call(c, fn) or _is_variable_call(c, "get") or call_name(c) == "xcom_pull")]
+             (facts.store_call(c, fn) or _is_variable_call(facts, c, "get") or call_name(c) == "xcom_pull")]
     first = min(reads, default=0)
     return {name for name, values in fn.assigned.items()
             if name in fn.loop_vars or any(facts.in_loop(v, fn) or v.lineno > first for v in values)}
