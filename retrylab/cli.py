@@ -7,6 +7,7 @@ Exit codes: 0 all good, 1 checks failed (or the doctor found a problem),
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import os
 import platform
@@ -75,7 +76,8 @@ with DAG(dag_id="doctor_probe", schedule=None, start_date=datetime(2025, 1, 1), 
 
 
 def _check(args: argparse.Namespace) -> int:
-    """Grade a DAG file in this process, which never imports it: the public suite, then the hidden ones."""
+    """Grade a DAG file (or module 06's repository folder) in this process, which never imports it:
+    the public suite, then the hidden ones."""
     from retrylab import checks
 
     try:
@@ -83,41 +85,57 @@ def _check(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 2
-    dag_file = Path(args.file)
-    if not dag_file.is_file():
-        print(f"No such DAG file: {dag_file}", file=sys.stderr)
+    path = Path(args.file)
+    if spec.parts and not path.is_dir():
+        print(f"{spec.id} grades a repository: give its folder (the one with {spec.parts[0][1]}), not {path}", file=sys.stderr)
+        return 2
+    if not spec.parts and not path.is_file():
+        print(f"No such DAG file: {path}", file=sys.stderr)
         return 2
     gate = versions.check()
     if not gate.ok:
         print(gate.message, file=sys.stderr)
         return 2
-    from retrylab import grading
     from retrylab.checks.results import Verdict
     from retrylab.tries.lab import IsolatedLab
 
-    dots = sys.stderr.isatty()
+    graded = [(spec.id, path)] + [(part, path / name) for part, name in spec.parts]
+    results = []
     with tempfile.TemporaryDirectory(prefix="retrylab-check-") as tmp:
         box = sandbox.create(Path(tmp) / "sandbox", Path(tmp) / "dags")
         sandbox.activate(box)
         lab = IsolatedLab(box)
         try:
-            public = grading.grade(lab, spec.id, dag_file, progress=_dots if dots else None)
-            unloadable = all(not r.crash for r in public.results)  # the file could not be run at all: said once
-            hidden = None
-            if spec.hidden and not unloadable:
-                hidden = grading.grade(lab, spec.id, dag_file, hidden=True, progress=_dots if dots else None)
+            for module, dag_file in graded:
+                if not args.json and len(graded) > 1:
+                    print(f"{module}: {dag_file}", file=sys.stderr)
+                part = [] if module == spec.id else [f"{dag_file.name}: "]
+                results += [replace(r, check="".join(part) + r.check) for r in _grade_file(lab, module, dag_file)]
         finally:
             lab.close()
-    verdict = Verdict(spec.id, str(dag_file), public.results + (hidden.results if hidden else []))
+    verdict = Verdict(spec.id, str(path), results)
     if args.output:
         Path(args.output).write_text(verdict.to_json() + "\n")
     if args.json:
         print(verdict.to_json())
     if not args.json:
-        print(f"{spec.id}: {dag_file}")
+        print(f"{spec.id}: {path}")
         print(verdict.summary())
         print("All checks pass." if verdict.passed else "Some checks fail; the notebook's ex.hint() has hints.")
     return 0 if verdict.passed else 1
+
+
+def _grade_file(lab, module: str, dag_file: Path) -> list:
+    """One file's results: the public suite, then the hidden ones unless the file could not run at all."""
+    from retrylab import checks, grading
+
+    spec = checks.module(module)
+    dots = _dots if sys.stderr.isatty() else None
+    public = grading.grade(lab, spec.id, dag_file, progress=dots)
+    unloadable = all(not r.crash for r in public.results)  # the file could not be run at all: said once
+    if not spec.hidden or unloadable:
+        return public.results
+    return public.results + grading.grade(lab, spec.id, dag_file, hidden=True, progress=dots).results
 
 
 def _dots(text: str) -> None:

@@ -60,7 +60,8 @@ class Verdict:
         for name in names:
             results = self.of(name)
             bad = [r for r in results if not r.passed]
-            lines.append(f"{'PASS' if not bad else 'FAIL'} {name}: {len(results) - len(bad)} of {len(results)} scenarios passed")
+            counted = "" if all(not r.crash for r in results) else f": {len(results) - len(bad)} of {len(results)} scenarios passed"
+            lines.append(f"{'PASS' if not bad else 'FAIL'} {name}{counted}")  # a check of files alone has no scenarios
             lines += [f"    - {r.symptom}" for r in bad[:limit]]
             if len(bad) > limit:
                 lines.append(f"    - ... and {len(bad) - limit} more scenarios with the same check failing")
