@@ -37,6 +37,18 @@ def print_hint(verdict: Verdict, hints: dict[str, tuple[str, ...]], given: dict[
     print(f"Hint {level}/{len(texts)} for '{name}': {texts[level - 1]}")
 
 
+def _fingerprint(path: Path) -> tuple[tuple[str, bytes], ...]:
+    """What a verdict depends on: the file's text, or every Python file's in a repository folder."""
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    out = []
+    for file in files:
+        try:
+            out.append((str(file), file.read_bytes()))
+        except (FileNotFoundError, IsADirectoryError):
+            out.append((str(file), b""))
+    return tuple(out)
+
+
 class Exercise:
     def __init__(self, sandbox_root: Path, module: str, dag_file: str | Path) -> None:
         self.spec: ModuleSpec = checks.module(module)
@@ -48,11 +60,7 @@ class Exercise:
 
     def _grade(self, *, suite: Suite | None = None, hidden: bool = False, progress_dots: bool = False) -> Verdict:
         """The verdict for the file as it is now (a graded file's verdict is reused until it changes)."""
-        try:
-            text = self.dag_file.read_bytes()
-        except FileNotFoundError:
-            text = b""
-        key = (text, suite, hidden)
+        key = (_fingerprint(self.dag_file), suite, hidden)
         if key not in self._verdicts:
             self._verdicts[key] = grader.for_sandbox(self.sandbox_root).grade(
                 self.spec.id, self.dag_file, suite=suite, hidden=hidden, progress=progress_dots
@@ -74,7 +82,9 @@ class Exercise:
             list(dict.fromkeys(r.check for r in verdict.results if not r.passed)),
         )
         scenarios = len(self.spec.suite.scenarios)
-        if verdict.passed:
+        if verdict.passed and self.spec.static:
+            print(f"All checks pass: {', '.join(self.spec.names)}.")
+        elif verdict.passed:
             print(f"All checks pass: the clean run and {scenarios} crash scenarios end in the same state.")
         else:
             print(verdict.summary())
