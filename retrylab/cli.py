@@ -7,13 +7,13 @@ Exit codes: 0 all good, 1 checks failed (or the doctor found a problem),
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 import json
 import os
 import platform
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 

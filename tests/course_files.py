@@ -14,13 +14,18 @@ def notebook(module: str) -> nbformat.NotebookNode:
     return nbformat.read(COURSE / "solutions" / module / f"{module}.ipynb", as_version=4)
 
 
-def dag_files(module: str) -> dict[str, str]:
-    """Every ``%%writefile dags/<filename>`` cell of a module: filename -> the text it writes, solution markers removed."""
-    files = {}
+def dag_files(module: str, *, first: bool = False) -> dict[str, str]:
+    """Every ``%%writefile dags/<filename>`` cell of a module: filename -> the text it writes, solution markers removed.
+
+    A file written twice (module 06 writes the repository as inherited, then the fixes) maps to the last text, or
+    with ``first`` to the first."""
+    files: dict[str, str] = {}
     for cell in notebook(module).cells:
-        first, _, body = cell.source.partition("\n")
-        if cell.cell_type == "code" and first.strip().startswith("%%writefile dags/"):
-            name = first.strip()[len("%%writefile dags/"):]
+        first_line, _, body = cell.source.partition("\n")
+        if cell.cell_type == "code" and first_line.strip().startswith("%%writefile dags/"):
+            name = first_line.strip()[len("%%writefile dags/"):]
+            if first and name in files:
+                continue
             files[name] = re.sub(r"^\s*### (BEGIN|END) SOLUTION\n", "", body + "\n", flags=re.M)
     return files
 

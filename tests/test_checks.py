@@ -154,7 +154,8 @@ def test_every_hint_names_only_what_its_notebook_defines():
     from tests.course_files import COURSE
 
     for spec in checks.MODULES.values():
-        nb = json.loads((COURSE / "notebooks" / spec.id / f"{spec.id}.ipynb").read_text())
+        module = spec.id.split("/")[0]  # module 06's parts are graded in its notebook
+        nb = json.loads((COURSE / "notebooks" / module / f"{module}.ipynb").read_text())
         defined = set()
         for cell in nb["cells"]:
             source = "".join(cell["source"])

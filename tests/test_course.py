@@ -38,7 +38,7 @@ def test_course_toml_declares_every_module_once_with_its_grader_notebooks_and_ro
     assert declared == sorted(set(declared)), "course.toml lists modules once each, in order"
     authored = sorted(p.name for p in (COURSE / "solutions").iterdir() if (p / f"{p.name}.ipynb").exists())
     assert authored == declared, "a module folder in solutions/ that course.toml does not declare (or the other way)"
-    assert list(MODULES) == declared
+    assert [m for m in MODULES if "/" not in m] == declared  # module 06's DAGs are graded as "06-capstone/<part>"
     for module in declared:
         assert (COURSE / "notebooks" / module / f"{module}.ipynb").exists()
         assert (COURSE / "tests" / f"test_roundtrip_{module[:2]}.py").exists(), f"{module} has no nbgrader round trip"
