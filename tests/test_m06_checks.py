@@ -84,6 +84,18 @@ def test_deleting_a_dag_or_its_file_does_not_clean_the_lint(tmp_path):
     assert "orders_snapshot.py does not parse" in symptoms(repository(tmp_path / "syntax", **{"orders_snapshot.py": broken}), "lint is clean")
 
 
+def test_a_repository_emptied_of_its_work_is_not_lint_clean(tmp_path):
+    """The release's placeholder, or bodies replaced by `pass`, have no findings: the check asks for the work too."""
+    blank = symptoms(repository(tmp_path / "blank", **{"ingest_orders.py": solved("ingest_orders.py").replace(
+        solved("ingest_orders.py")[solved("ingest_orders.py").index("        cursor ="):solved("ingest_orders.py").index("\n\n    load_orders()")],
+        "        raise NotImplementedError()")}), "lint is clean")
+    assert "ingest_orders.py still has the exercise's placeholder" in blank and "not done yet" in blank
+    inherited = dag_files(MODULE, first=True)["orders_watermark.py"]
+    body = inherited[inherited.index("        ti = context"):inherited.index("\n\n    load_orders()")]
+    emptied = symptoms(repository(tmp_path / "pass", **{"orders_watermark.py": inherited.replace(body, "        pass")}), "lint is clean")
+    assert "orders_watermark.py no longer calls submit, fetch_since: a DAG that does no work has no findings" in emptied
+
+
 def test_silencing_a_true_positive_fails_the_triage_even_with_a_reason(tmp_path):
     inherited = dag_files(MODULE, first=True)["shard_backfill.py"]
     hidden = inherited.replace("transform_and_load(record)", "transform_and_load(record)  # retrylab: ignore[RS602] the warehouse dedupes later")

@@ -316,6 +316,16 @@ class Deployment(WorkerStack):
         what = f"a run of {dag_id!r}" + (f" triggered by {triggered_by['dag_run_id']}" if triggered_by else "")
         return self._poll(finished, timeout, what + " to finish")
 
+    def wait_for(self, dag_id: str, run_id: str, timeout: float = 90.0) -> dict[str, Any]:
+        """The run ``run_id`` (one this deployment was asked to trigger) once it finished, as the REST API shows it."""
+
+        def finished() -> dict[str, Any] | None:
+            reply = self.rest("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+            run = reply.json() if reply.status_code == 200 else {}
+            return run if run.get("state") in ("success", "failed") else None
+
+        return self._poll(finished, timeout, f"the run {run_id} of {dag_id!r} to finish")
+
     def _poll(self, probe, timeout: float, what: str):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
