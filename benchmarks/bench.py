@@ -14,7 +14,8 @@
 5. Module 04: its grader in a warm process (a clean week + 4 crashed weeks of
    producer and downstream runs), and a deployment (API server, scheduler,
    DAG processor) from start to the downstream run the scheduler triggered.
-6. With --make-test: the wall time of `make test`.
+6. Module 06: `retrylab check 06` on the solved repository (once).
+7. With --make-test: the wall time of `make test`.
 
 Prints a Markdown table (paste it into the README) and the raw JSON.
 """
@@ -216,6 +217,22 @@ def kernel_peak_memory(tmp: Path) -> float:
     return int(nb.cells[-1].outputs[-1]["text"].strip()) / 1024
 
 
+def capstone(tmp: Path) -> float:
+    """`retrylab check 06` on module 06's solved repository: its lint and triage, then four crash matrices with
+    their hidden suites, as an instructor or CI grades one learner's folder (once: it takes minutes)."""
+    from tests.course_files import dag_files
+
+    folder = tmp / "capstone" / "dags"
+    folder.mkdir(parents=True)
+    for name, text in dag_files("06-capstone").items():
+        (folder / name).write_text(text)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "retrylab.cli", "check", "06", str(folder)], capture_output=True, text=True, cwd=tmp)
+    if done.returncode != 0:
+        raise SystemExit(f"retrylab check 06 failed on the solution:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return time.monotonic() - started
+
+
 def make_test() -> float:
     return timed(["make", "test"], cwd=COURSE)
 
@@ -251,6 +268,8 @@ def main() -> None:
         water = watermarks(tmp, args.repeat)
         results["m04_grade_s"] = water["grade"]
         results["m04_deployment_s"] = water["deployment"]
+        print("module 06 ...", file=sys.stderr)
+        results["m06_check_s"] = capstone(tmp)
         print("kernel memory ...", file=sys.stderr)
         results["kernel_peak_mib"] = kernel_peak_memory(tmp)
     if args.make_test:
@@ -271,6 +290,7 @@ def main() -> None:
         ("One kill-mode scenario (SIGKILL + retry), stack up", f"{med['kill_scenario_s']:.1f} s", "<= 10 s"),
         ("Module 04 grader, warm (clean week + 5 crashed weeks), per process", f"{med['m04_grade_s']:.1f} s", "<= 30 s"),
         ("Deployment start to the scheduler-triggered downstream run", f"{med['m04_deployment_s']:.1f} s", "<= 60 s"),
+        ("`retrylab check 06` on a solved repository (lint, triage, 4 matrices + hidden)", f"{med['m06_check_s']:.0f} s", ""),
     ]
     if "make_test_s" in med:
         rows.append(("`make test`", f"{med['make_test_s'] / 60:.1f} min", "<= 15 min"))
