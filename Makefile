@@ -16,7 +16,7 @@ ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tools that shell out to their own commands (nbgrader -> alembic) find them here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test check notebooks bench lock workshop assignments release collect autograde feedback return-feedback grades clean
+.PHONY: lab test check site notebooks bench lock workshop assignments release collect autograde feedback return-feedback grades clean
 
 $(STAMP): requirements.lock pyproject.toml workshop/package-lock.json
 	@echo "Creating the course environment in $(VENV) (first time only: a few minutes)"
@@ -48,6 +48,11 @@ CHECK_FILES = tests/test_lint.py tests/test_course.py tests/test_cli.py tests/te
 check: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
 	$(PY) -m pytest -n 4 --dist loadfile -m "not slow" $(CHECK_FILES)
+
+# The course as a static website (build/site/index.html) from the executed solution notebooks; a rebuild executes
+# only the notebooks that changed (build/site-cache).
+site: $(STAMP)
+	$(PY) -m retrylab.site
 
 notebooks: $(STAMP)
 	$(PY) -m retrylab.course

@@ -128,3 +128,36 @@ def lab_opens_modified(url: str, timeout: float = 120.0) -> bool:
 
     with chromium() as port:
         return asyncio.run(run(port))
+
+
+PAGE_FACTS = """(() => {
+  const imgs = [...document.images].map(i => ({src: i.src.slice(0, 80), alt: i.alt, loaded: i.complete && i.naturalWidth > 0}));
+  const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
+  return {
+    title: document.title,
+    h1: (document.querySelector('main h1, article h1, h1') || {}).textContent || '',
+    images: imgs,
+    links: links,
+    tracebacks: document.querySelectorAll('.output.traceback, .output.error').length,
+    problems: document.querySelectorAll('.problematic, .system-message').length,
+    text: document.body.innerText,
+  };
+})()"""
+
+
+def page_facts(urls: list[str], timeout: float = 60.0) -> dict[str, dict]:
+    """Open each URL in headless Chromium once it has loaded (images included): its title, first heading, images
+    (and whether each loaded), links, error outputs and Sphinx problem markers, and its visible text."""
+
+    async def run(port: int) -> dict[str, dict]:
+        page = await _page(port)
+        out = {}
+        for url in urls:
+            await page.send("Page.navigate", url=url)
+            await page.wait_for(f"location.href.startsWith({json.dumps(url.split('#')[0])}) && document.readyState === 'complete'", timeout)
+            await page.wait_for("[...document.images].every(i => i.complete)", timeout)
+            out[url] = await page.evaluate(PAGE_FACTS)
+        return out
+
+    with chromium() as port:
+        return asyncio.run(run(port))
