@@ -2,7 +2,18 @@
 # Everything installs into .venv from requirements.lock; nothing touches ~/airflow.
 
 PYTHON ?= python3
+# The Airflow release: the newest by default (requirements.lock, .venv). `make test AIRFLOW=3.3.0` builds
+# .venv-3.3.0 from requirements/airflow-3.3.0.lock and runs there; `make lock` writes every release's lock.
+NEWEST   := 3.3.2
+RELEASES := 3.3.0 3.3.1
+AIRFLOW  ?= $(NEWEST)
+ifeq ($(AIRFLOW),$(NEWEST))
 VENV   := .venv
+LOCK   := requirements.lock
+else
+VENV   := .venv-$(AIRFLOW)
+LOCK   := requirements/airflow-$(AIRFLOW).lock
+endif
 PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 PORT   ?= 8888
@@ -16,14 +27,14 @@ ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tools that shell out to their own commands (nbgrader -> alembic) find them here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test check site notebooks bench lock workshop assignments release collect autograde feedback return-feedback grades clean
+.PHONY: lab test test-notebooks check site notebooks bench lock workshop assignments release collect autograde feedback return-feedback grades clean
 
-$(STAMP): requirements.lock pyproject.toml workshop/package-lock.json
-	@echo "Creating the course environment in $(VENV) (first time only: a few minutes)"
+$(STAMP): $(LOCK) pyproject.toml workshop/package-lock.json
+	@echo "Creating the course environment for Airflow $(AIRFLOW) in $(VENV) (first time only: a few minutes)"
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, this is " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(UV) pip install --quiet --python $(PY) --compile-bytecode -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --compile-bytecode -r $(LOCK)
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	$(VENV)/bin/npm ci --prefix workshop --no-audit --no-fund --loglevel=error
 	$(PY) -m retrylab.cli doctor
@@ -45,6 +56,11 @@ test: $(STAMP)
 CHECK_FILES = tests/test_lint.py tests/test_course.py tests/test_cli.py tests/test_timeline.py tests/test_faults.py \
 	tests/test_world.py tests/test_batch.py tests/test_home_check.py tests/test_runs.py tests/test_checks.py
 
+# Every solution notebook run top to bottom (papermill with new parameters, nbval with its golden cells): what CI
+# runs on the older 3.3.x releases (`make test-notebooks AIRFLOW=3.3.0`).
+test-notebooks: $(STAMP)
+	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests/test_notebooks.py solutions
+
 check: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
 	$(PY) -m pytest -n 4 --dist loadfile -m "not slow" $(CHECK_FILES)
@@ -61,8 +77,17 @@ bench: $(STAMP)
 	$(PY) benchmarks/lint_figures.py
 	$(PY) benchmarks/bench.py
 
+requirements/airflow-%.lock:
+	@echo "No lock for Airflow $*: the course is locked for $(NEWEST) (requirements.lock) and $(RELEASES)." >&2; exit 2
+
 lock:
 	uv pip compile requirements.in --python-version 3.11 -o requirements.lock --universal
+	mkdir -p requirements build
+	for release in $(RELEASES); do \
+		sed "s/^apache-airflow==.*/apache-airflow==$$release/" requirements.in > build/requirements-$$release.in && \
+		uv pip compile build/requirements-$$release.in --python-version 3.11 -o requirements/airflow-$$release.lock \
+			--universal --no-header || exit 1; \
+	done
 
 # A workshop on JupyterHub at 127.0.0.1:$(PORT) (LEARNERS=ana,ben,...; Ctrl-C stops it and every server).
 LEARNERS ?= learner1,learner2,learner3
