@@ -290,7 +290,9 @@ class Lab:
         print(f"`{command}` (Airflow's CLI takes a few seconds to start) ...", end="", file=sys.stderr, flush=True)
         proc = self.box.airflow_cli(*args)
         print(f" done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
-        out = proc.stdout.strip()
+        # Airflow 3.3.0's CLI logs "setup plugin alembic..." lines to stdout before its output (3.3.1 does not):
+        # noise, not what the command printed.
+        out = "\n".join(line for line in proc.stdout.splitlines() if "setup plugin alembic" not in line).strip()
         if proc.returncode != 0:
             raise RuntimeError(f"`airflow {' '.join(args)}` exited {proc.returncode}:\n{proc.stderr[-1500:]}")
         return out
