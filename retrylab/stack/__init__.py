@@ -327,11 +327,18 @@ class Deployment(WorkerStack):
         return self._poll(finished, timeout, f"the run {run_id} of {dag_id!r} to finish")
 
     def _poll(self, probe, timeout: float, what: str):
+        """``probe()`` every half second until it answers; a request that times out on a busy machine (the API
+        server's answer took over 30 s) is asked again until the wait's own deadline, not raised."""
+        import httpx
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.running:
                 raise StackError(f"The deployment stopped while waiting for {what}. See {self.log_file}.")
-            found = probe()
+            try:
+                found = probe()
+            except httpx.TimeoutException:
+                continue
             if found:
                 return found
             time.sleep(0.5)
