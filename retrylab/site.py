@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,9 +50,10 @@ def _digest(path: Path) -> str:
 
 
 def executed(module: str, *, cache: Path = CACHE) -> Path:
-    """``module``'s solution notebook, executed in a scratch copy of its folder (cached by the solution's text)."""
-    import papermill
+    """``module``'s solution notebook, executed in a scratch copy of its folder (cached by the solution's text).
 
+    Each run is a process of its own: papermill's ``cwd`` changes the working directory of the whole process, so two
+    notebooks executed by threads of one process would run in each other's folders."""
     source = COURSE / "solutions" / module / f"{module}.ipynb"
     target = cache / f"{module}-{_digest(source)}.ipynb"
     if target.exists():
@@ -61,10 +63,13 @@ def executed(module: str, *, cache: Path = CACHE) -> Path:
         work = Path(tmp) / module
         shutil.copytree(source.parent, work, ignore=shutil.ignore_patterns(".sandbox", "dags", ".ipynb_checkpoints"))
         out = Path(tmp) / "executed.ipynb"
-        try:
-            papermill.execute_notebook(str(work / source.name), str(out), cwd=str(work), kernel_name="python3", progress_bar=False)
-        except Exception as exc:  # papermill says which cell failed; the site must not show an error output
-            raise SiteError(f"{module}: the solution notebook failed to run: {exc}") from None
+        done = subprocess.run(
+            [sys.executable, "-m", "papermill", str(work / source.name), str(out), "--cwd", str(work),
+             "--kernel", "python3", "--no-progress-bar"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:  # papermill says which cell failed; the site must not show an error output
+            raise SiteError(f"{module}: the solution notebook failed to run:\n{done.stderr[-3000:]}")
         for old in cache.glob(f"{module}-*.ipynb"):
             old.unlink()
         shutil.copy(out, target)
