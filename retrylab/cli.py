@@ -109,8 +109,8 @@ def _check(args: argparse.Namespace) -> int:
             for module, dag_file in graded:
                 if not args.json and len(graded) > 1:
                     print(f"{module}: {dag_file}", file=sys.stderr)
-                part = [] if module == spec.id else [f"{dag_file.name}: "]
-                results += [replace(r, check="".join(part) + r.check) for r in _grade_file(lab, module, dag_file)]
+                prefix = "" if module == spec.id else f"{dag_file.name}: "  # a part's checks named after its file
+                results += [replace(r, check=prefix + r.check) for r in _grade_file(lab, module, dag_file)]
         finally:
             lab.close()
     verdict = Verdict(spec.id, str(path), results)

@@ -49,13 +49,19 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
+def cached(module: str, cache: Path = CACHE) -> Path:
+    """Where ``module``'s executed notebook is kept: named by the hash of the solution it ran."""
+    source = COURSE / "solutions" / module / f"{module}.ipynb"
+    return cache / f"{module}-{_digest(source)}.ipynb"
+
+
 def executed(module: str, *, cache: Path = CACHE) -> Path:
     """``module``'s solution notebook, executed in a scratch copy of its folder (cached by the solution's text).
 
     Each run is a process of its own: papermill's ``cwd`` changes the working directory of the whole process, so two
     notebooks executed by threads of one process would run in each other's folders."""
     source = COURSE / "solutions" / module / f"{module}.ipynb"
-    target = cache / f"{module}-{_digest(source)}.ipynb"
+    target = cached(module, cache)
     if target.exists():
         return target
     cache.mkdir(parents=True, exist_ok=True)
@@ -115,8 +121,7 @@ def build(out: Path = BUILD / "site", *, only: Sequence[str] = (), jobs: int = 2
     started = time.monotonic()
 
     def run(module: manifest.Module) -> tuple[str, Path]:
-        cached = (CACHE / f"{module.id}-{_digest(COURSE / 'solutions' / module.id / f'{module.id}.ipynb')}.ipynb").exists()
-        log(f"{module.id}: {'cached' if cached else f'executing (about {module.seconds} s)'}")
+        log(f"{module.id}: {'cached' if cached(module.id).exists() else f'executing (about {module.seconds} s)'}")
         path = executed(module.id)
         log(f"{module.id}: done ({time.monotonic() - started:.0f} s)")
         return module.id, path

@@ -19,6 +19,8 @@ from retrylab.checks import m01_checkpoints, m03_resumable_jobs, m04_asset_water
 from retrylab.checks.equivalence import Matrix
 from retrylab.checks.module import Check, ModuleSpec, Suite
 from retrylab.checks.results import CheckResult
+from retrylab.lint import IGNORE, lint_paths, lint_source  # what the lint honours is what the triage judges
+from retrylab.lint.facts import call_name
 from retrylab.world.state import WorldConfig
 
 ID = "06-capstone"
@@ -49,30 +51,28 @@ REASON_WORDS = 4  # "# retrylab: ignore[RS201] <why>": a why of at least this ma
 CODE = re.compile(r"`[^`]*\(")  # a hint that runs code names its module's variables, which this notebook lacks
 
 
-def _part(spec: ModuleSpec, name: str, file: str, dag_id: str, *, task_id: str = "", operator_class: str = "") -> ModuleSpec:
-    """``spec`` pointed at the repository's DAG, its hints led by which module taught the fix."""
+def _part(spec: ModuleSpec, name: str, file: str, *, task_id: str = "", operator_class: str = "") -> tuple[str, ModuleSpec]:
+    """(file, ``spec`` pointed at the file's DAG, named like the file), its hints led by which module taught the fix."""
     lead = f"{file} makes a mistake module {spec.id[:2]} teaches: reread its 'Fix it' section, then `{name}.check()` again."
     checks = tuple(replace(c, hints=(lead, *(h for h in c.hints if not CODE.search(h)))) for c in spec.checks)
-    return replace(
+    return file, replace(
         spec,
         id=f"{ID}/{name}",
         title=f"{file} ({spec.title})",
-        dag_id=dag_id,
+        dag_id=Path(file).stem,
         task_id=task_id or spec.task_id,
         operator_class=operator_class or spec.operator_class,
         checks=checks,
     )
 
 
-INGEST = _part(m01_checkpoints.SPEC, "ingest", "ingest_orders.py", "ingest_orders", task_id="load_orders")
-EXPORT = _part(m03_resumable_jobs.SPEC, "export", "nightly_export.py", "nightly_export", operator_class="ExportJobOperator")
-WATERMARK = _part(m04_asset_watermarks.SPEC, "watermark", "orders_watermark.py", "orders_watermark")
-SHARDS = _part(m05_mapped_operations.SPEC, "shards", "shard_backfill.py", "shard_backfill")
-PARTS = (INGEST, EXPORT, WATERMARK, SHARDS)
-FILES = {INGEST.id: "ingest_orders.py", EXPORT.id: "nightly_export.py", WATERMARK.id: "orders_watermark.py", SHARDS.id: "shard_backfill.py"}
-
-IGNORE = re.compile(r"#\s*retrylab:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?P<why>.*)", re.IGNORECASE)
-
+BY_FILE = dict((
+    _part(m01_checkpoints.SPEC, "ingest", "ingest_orders.py", task_id="load_orders"),
+    _part(m03_resumable_jobs.SPEC, "export", "nightly_export.py", operator_class="ExportJobOperator"),
+    _part(m04_asset_watermarks.SPEC, "watermark", "orders_watermark.py"),
+    _part(m05_mapped_operations.SPEC, "shards", "shard_backfill.py"),
+))
+PARTS = tuple(BY_FILE.values())
 
 def _folder(matrix: Matrix) -> Path:
     assert matrix.dag_file is not None
@@ -97,20 +97,14 @@ def _missing(folder: Path) -> list[str]:
         if any(isinstance(n, ast.Raise) and "NotImplementedError" in ast.unparse(n) for n in ast.walk(tree)):
             problems.append(f"{name} still has the exercise's placeholder (raise NotImplementedError): the exercise is not done yet")
             continue
-        called = {_name(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        called = {call_name(n) for n in ast.walk(tree) if isinstance(n, ast.Call)}
         lost = [f for f in WORK[name] if f not in called]
         if lost:
             problems.append(f"{name} no longer calls {', '.join(lost)}: a DAG that does no work has no findings, but it is not a fix")
     return problems
 
 
-def _name(func: ast.expr) -> str:
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-
-
 def _lint_clean(matrix: Matrix) -> list[CheckResult]:
-    from retrylab.lint import lint_paths
-
     folder = _folder(matrix)
     problems = _missing(folder)
     findings = lint_paths([folder])
@@ -135,8 +129,6 @@ def _suppressions(folder: Path) -> list[tuple[str, int, set[str], str]]:
 
 def _triage(matrix: Matrix) -> list[CheckResult]:
     """Only the finding that is fine in context is silenced, by rule, with a reason; and it is still there to silence."""
-    from retrylab.lint import lint_source
-
     folder = _folder(matrix)
     problems = []
     for name, line, ids, why in _suppressions(folder):
@@ -189,5 +181,5 @@ SPEC = ModuleSpec(
     suite=Suite(WorldConfig(), ()),
     checks=CHECKS,
     static=True,
-    parts=tuple((part.id, FILES[part.id]) for part in PARTS),
+    parts=tuple((part.id, file) for file, part in BY_FILE.items()),
 )

@@ -14,7 +14,7 @@ from retrylab.lint.rules import RULES, Rule
 
 __all__ = ["RULES", "Finding", "Rule", "lint_paths", "lint_source"]
 
-IGNORE = re.compile(r"#\s*retrylab:\s*ignore(?:\[(?P<ids>[A-Z0-9,\s]+)\])?", re.IGNORECASE)
+IGNORE = re.compile(r"#\s*retrylab:\s*ignore(?:\[(?P<ids>[A-Z0-9,\s]+)\])?(?P<why>.*)", re.IGNORECASE)
 SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", ".sandbox", ".tox", ".ipynb_checkpoints"}
 
 

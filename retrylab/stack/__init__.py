@@ -320,8 +320,7 @@ class Deployment(WorkerStack):
         """The run ``run_id`` (one this deployment was asked to trigger) once it finished, as the REST API shows it."""
 
         def finished() -> dict[str, Any] | None:
-            reply = self.rest("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
-            run = reply.json() if reply.status_code == 200 else {}
+            run = _ok_json(self.rest("GET", f"/dags/{dag_id}/dagRuns/{run_id}")) or {}
             return run if run.get("state") in ("success", "failed") else None
 
         return self._poll(finished, timeout, f"the run {run_id} of {dag_id!r} to finish")
