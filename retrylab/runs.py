@@ -30,8 +30,8 @@ from retrylab.report import RunReport
 from retrylab.stack import Deployment, WorkerStack
 from retrylab.world.state import World, WorldConfig
 
-DEFAULT_TIME_LIMIT = 20.0  # seconds per try: the slowest course task (module 02's seed DAG, a Variable write per
-# record) needs about 5 s, twice that on a loaded machine; an endless loop is stopped after this
+DEFAULT_TIME_LIMIT = 20.0  # CPU seconds per in-process try (wall-clock seconds in the worker stack): the slowest
+# course task (module 02's seed DAG, a Variable write per record) uses about 5; an endless loop is stopped after this
 
 class Lab:
     """Airflow in this process, pointed at one sandbox, ready to run DAG files."""

@@ -54,6 +54,6 @@ def test_a_variable_written_by_a_task_is_seen_by_every_environment(lab, dag_file
     path = dag_file("anti_env.py", anti)
     prod = lab.run(path, world=PROD)
     staging = lab.run(path, world=STAGING)
-    assert prod.succeeded and staging.succeeded, (prod.table(), staging.table())
+    assert prod.succeeded and staging.succeeded, [(r.broken, [t.error for t in r.tries]) for r in (prod, staging)]
     assert staging.fetches_by_try("ingest_records")[1] == [7354]  # staging started from prod's cursor
     assert not foreign_jobs(staging)  # prod's job had finished: staging submitted its own

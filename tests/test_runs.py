@@ -81,6 +81,28 @@ def test_an_endless_loop_is_stopped_and_later_tries_fail_at_once(lab, dag_file):
     assert report.seconds < 6
 
 
+def test_a_slow_try_that_keeps_working_is_not_stopped_by_a_loaded_machine(lab, dag_file):
+    # The time limit is CPU seconds of the try: a try that waits (on a busy machine, on a job) but keeps calling
+    # the world runs on. Module 02's seed DAG once ran past a 20-s wall-clock limit in CI beside three other suites.
+    body = (
+        "        import time\n"
+        "        for record in fetch_page(after_id=0)[:15]:\n"
+        "            transform_and_upsert(record)\n"
+        "            time.sleep(0.1)"
+    )
+    report = lab.run(dag_file("slow.py", make(decorator="retries=0", body=body)), time_limit=0.5)
+    assert report.succeeded, report.tries
+    assert report.tries[0].seconds > 1.5
+
+
+def test_a_try_that_makes_no_progress_is_stopped_and_said_so(lab, dag_file):
+    report = lab.run(dag_file("stuck.py", make(body="        import time\n        time.sleep(3600)")))
+    assert report.state == "failed" and len(report.tries) == 3
+    assert all(t.error.startswith("made no progress for 10 s") for t in report.tries), report.tries
+    assert "(it was in work, line 10)" in report.tries[0].error
+    assert report.seconds < 15
+
+
 def test_a_fetch_loop_that_never_ends_is_named(lab, dag_file):
     body = "        while True:\n            fetch_page(after_id=0)"
     report = lab.run(dag_file("runaway.py", make(decorator="retries=0", body=body)), world=WorldConfig(records=300, page_size=400))

@@ -20,11 +20,10 @@ from retrylab import faults
 from retrylab.checks.results import CheckResult
 from retrylab.daily import DailyReport
 from retrylab.diagnosis import DagFileError
-from retrylab.guards import TIMED_OUT
+from retrylab.guards import STALLED, TIMED_OUT
 from retrylab.report import RunReport
 from retrylab.runs import Lab
 from retrylab.timeline import describe_ids
-from retrylab.world.service import STALLED
 from retrylab.world.state import WorldConfig
 
 CLEAN = "clean run"

@@ -21,6 +21,7 @@ from typing import Any
 from retrylab import faults, readback, sandbox
 from retrylab.diagnosis import DagFileError, explain_import_error, refuse_long_retry_delays
 from retrylab.errors import LabError
+from retrylab.guards import HARD_LIMIT
 from retrylab.report import RunReport
 from retrylab.runs import Lab
 from retrylab.tries import RunnerDied, TryRunner
@@ -28,7 +29,6 @@ from retrylab.world.service import WorldService
 from retrylab.world.state import World, WorldConfig
 
 IMPORT_LIMIT = 30.0  # seconds Airflow may take to import the DAG file
-HARD_LIMIT = 240.0  # seconds a try may take while it keeps making progress (a stall is stopped after STALL_S)
 
 
 @dataclass(frozen=True)

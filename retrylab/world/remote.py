@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,6 +40,12 @@ class _Served(threading.local):
 
 
 SERVED = _Served()
+_last_local = [0.0]  # monotonic time of this process's last world call run locally (a lesson's try)
+
+
+def last_local_call() -> float:
+    """When a lesson's try last called the world: its progress, for the lab's stall guard."""
+    return _last_local[0]
 
 
 def served(fn: F | None = None, *, posted: Callable[..., Any] | None = None) -> Any:
@@ -58,6 +65,7 @@ def served(fn: F | None = None, *, posted: Callable[..., Any] | None = None) -> 
     def call(*args: Any, **kwargs: Any) -> Any:
         client = _client()
         if client is None:
+            _last_local[0] = time.monotonic()
             return fn(*args, **kwargs)
         if posted is not None and client.may_post(posted(*args, **kwargs)):
             return client.post(name, args, kwargs)

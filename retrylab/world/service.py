@@ -33,11 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from retrylab import faults
+from retrylab.guards import STALL_S, STALLED
 from retrylab.world import batch, calls, landing, remote  # noqa: F401 - fills the registry of served functions
 from retrylab.world.state import Caller, World, WorldConfig, WorldError
 
-STALL_S = 10.0  # a try that calls nothing for this long is stuck (module 03's longest wait between polls: 0.5 s)
-STALLED = "made no progress for {s:.0f} s (no call to the source, the warehouse or the batch service) and was stopped: is there an endless loop?"
 PROBE_FN = "retrylab.world.batch.job_status"
 REPORT_FN = "retrylab.world.calls.report_failure"  # the lab's guard telling why the try failed
 AFTER_CRASH_LIMIT = 50  # calls refused after a crash before the try is stopped outright
