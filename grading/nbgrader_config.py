@@ -17,6 +17,10 @@ os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.g
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
+from nbgrader.converters.autograde import Autograde  # noqa: E402 - after the PATH fix above
+
+from retrylab.grading_slice import GradingSlice  # noqa: E402
+
 c.CourseDirectory.course_id = "retry-safe-airflow"
 c.CourseDirectory.root = COURSE
 c.CourseDirectory.source_directory = "solutions"
@@ -40,6 +44,10 @@ c.Exchange.root = os.environ.get("RETRYLAB_EXCHANGE", os.path.join(COURSE, "work
 
 # How a cell runs (its time limit) is shared with the learners' Validate button.
 load_subconfig(os.path.join(COURSE, "notebooks", "nbgrader_config.py"))  # noqa: F821
+
+# Autograde runs the learner's cells, the graded cells and the cells they need, not the lesson's demonstrations
+# (retrylab/grading_slice.py). `--GradingSlice.enabled=False` runs every cell, as plain nbgrader does.
+c.Autograde.autograde_preprocessors = [GradingSlice, *Autograde.class_traits()["autograde_preprocessors"].default()]
 
 # A learner who deletes a graded cell gets it back, with a note saying so.
 c.OverwriteCells.add_missing_cells = True

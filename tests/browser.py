@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -55,7 +58,9 @@ def chromium(width: int = 1280, height: int = 800):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory(prefix="retrylab-chromium-") as profile:
+    # Chromium's helpers (renderer, GPU, crash handler) outlive a kill of the browser alone and write to the profile
+    # while it is removed ("Directory not empty", once in CI): the browser gets a process group, and all of it goes.
+    with tempfile.TemporaryDirectory(prefix="retrylab-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [
                 CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
@@ -64,12 +69,25 @@ def chromium(width: int = 1280, height: int = 800):
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
         try:
             yield port
         finally:
-            proc.kill()
-            proc.wait(10)
+            _kill_group(proc)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)  # anyone left in the group?
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
 
 
 async def _page(port: int) -> Page:
