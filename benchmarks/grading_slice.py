@@ -1,0 +1,105 @@
+"""What the grading slice saves: nbgrader autograde of one solved submission per module, with and without it.
+
+For each module: a temporary course folder (nbgrader's generate_assignment from
+solutions/), two students handing in the same solved notebook, then nbgrader's
+own ``autograde`` once per student: ``full`` runs every cell (plain nbgrader,
+``--GradingSlice.enabled=False``), ``sliced`` runs what the grade depends on.
+Prints the seconds of each, the cells each ran, and whether the scores agree.
+
+Run: ``.venv/bin/python benchmarks/grading_slice.py [MODULE ...]`` (about 12 minutes for all seven, on 2 cores).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from retrylab import course, manifest
+
+GRADING = course.COURSE / "grading"
+
+
+def nbgrader(root: Path, *args: str) -> float:
+    dirs = [
+        f"--CourseDirectory.{name}_directory={root / name}" for name in ("release", "submitted", "autograded", "feedback")
+    ]
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, *dirs, f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}"],
+        cwd=GRADING, capture_output=True, text=True,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    return time.monotonic() - started
+
+
+def solved(module: str, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    source = nbformat.read(course.COURSE / "solutions" / module / f"{module}.ipynb", as_version=4)
+    answers = {
+        c.id: re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION\n", "", c.source + "\n", flags=re.M).rstrip("\n")
+        for c in source.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
+    copy = nbformat.from_dict(release)
+    for cell in copy.cells:
+        if cell.id in answers:
+            cell.source = answers[cell.id]
+    return copy
+
+
+def executed_cells(root: Path, student: str, module: str) -> int:
+    nb = nbformat.read(root / "autograded" / student / module / f"{module}.ipynb", as_version=4)
+    return sum(1 for c in nb.cells if c.cell_type == "code" and c.get("execution_count"))
+
+
+def measure(module: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="retrylab-bench-grading-") as tmp:
+        root = Path(tmp)
+        nbgrader(root, "generate_assignment", module, "--force")
+        release = nbformat.read(root / "release" / module / f"{module}.ipynb", as_version=4)
+        for student in ("full", "sliced"):
+            folder = root / "submitted" / student / module
+            folder.mkdir(parents=True)
+            nbformat.write(solved(module, release), folder / f"{module}.ipynb")
+        seconds = {
+            "full": nbgrader(root, "autograde", module, "--student", "full", "--GradingSlice.enabled=False"),
+            "sliced": nbgrader(root, "autograde", module, "--student", "sliced"),
+        }
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+            scores = {s: gb.find_submission(module, s).score for s in seconds}
+        cells = {s: executed_cells(root, s, module) for s in seconds}
+    return {"module": module, "seconds": seconds, "scores": scores, "cells": cells}
+
+
+def main(argv: list[str]) -> int:
+    modules = argv or [m.id for m in manifest.modules()]
+    print(f"{'module':<26}{'full s':>8}{'sliced s':>10}{'saved':>8}{'cells run':>12}  scores")
+    totals = {"full": 0.0, "sliced": 0.0}
+    agree = True
+    for module in modules:
+        r = measure(module)
+        full, sliced = r["seconds"]["full"], r["seconds"]["sliced"]
+        totals["full"] += full
+        totals["sliced"] += sliced
+        same = r["scores"]["full"] == r["scores"]["sliced"]
+        agree &= same
+        print(
+            f"{module:<26}{full:>8.1f}{sliced:>10.1f}{1 - sliced / full:>8.0%}"
+            f"{r['cells']['full']:>6} -> {r['cells']['sliced']:<3}  "
+            f"{r['scores']['full']:g} / {r['scores']['sliced']:g}{'' if same else '  DIFFER'}",
+            flush=True,
+        )
+    full, sliced = totals["full"], totals["sliced"]
+    print(f"{'all':<26}{full:>8.1f}{sliced:>10.1f}{1 - sliced / full:>8.0%}")
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
