@@ -64,7 +64,10 @@ class Lab:
         ``fresh=False`` keeps the warehouse and ledger of earlier runs (the next
         day of a daily pipeline) and only applies ``world``'s clock and faults.
         """
-        return self._execute(*self._prepare(dag_file, dag_id, crash, world, kill, fresh), time_limit)
+        with _interruptible() as interrupt:
+            prepared = self._prepare(dag_file, dag_id, crash, world, kill, fresh)
+            interrupt.dag = prepared[0]
+            return self._execute(*prepared, time_limit, interrupt)
 
     def start_run(
         self,
@@ -104,15 +107,18 @@ class Lab:
         self.use_world(config, fresh=fresh)
         return dag, config, kill or any(f.mode == "kill" for f in config.faults)
 
-    def _execute(self, dag, config: WorldConfig, in_worker_stack: bool, time_limit: float) -> RunReport:
+    def _execute(
+        self, dag, config: WorldConfig, in_worker_stack: bool, time_limit: float, interrupt: _Interrupt | None = None
+    ) -> RunReport:
         started = time.monotonic()
+        interrupt = interrupt or _Interrupt()  # a run in a background thread (start_run) has no Ctrl-C of its own
         if in_worker_stack:
-            run_id, state_note = self._run_in_worker_stack(dag, time_limit)
+            run_id, state_note = self._run_in_worker_stack(dag, time_limit, interrupted=lambda: interrupt.requested)
         else:
-            with sandbox.captured_logs(self.box), guards.guarded_tasks(dag, time_limit), _interruptible(dag) as stop:
+            with sandbox.captured_logs(self.box), guards.guarded_tasks(dag, time_limit):
                 dag_run = dag.test()
             startup.end()
-            if stop:
+            if interrupt.requested:
                 raise KeyboardInterrupt(f"The run of {dag.dag_id} was interrupted; it ended {dag_run.state}.")
             run_id, state_note = dag_run.run_id, ""
         report = self._report(dag.dag_id, run_id, config, time.monotonic() - started)
@@ -159,9 +165,11 @@ class Lab:
             self._stack = WorkerStack(self.box)
         return self._stack
 
-    def _run_in_worker_stack(self, dag, time_limit: float) -> tuple[str, str]:
+    def _run_in_worker_stack(self, dag, time_limit: float, interrupted=lambda: False) -> tuple[str, str]:
         tries = max((t.retries for t in dag.tasks), default=0) + 1
-        done = self.stack.run(Path(dag.fileloc), dag.dag_id, time_limit, tries, world=self.world.root)
+        done = self.stack.run(
+            Path(dag.fileloc), dag.dag_id, time_limit, tries, world=self.world.root, interrupted=interrupted
+        )
         if done.timed_out:
             # The stack was stopped mid-run; the run's last state in the DB tells what happened.
             from airflow.models.dagrun import DagRun
@@ -298,28 +306,39 @@ class Lab:
         return out
 
 
+class _Interrupt:
+    """Whether Ctrl-C came during a run, remembered even when its KeyboardInterrupt was swallowed."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.dag = None  # the run's DAG, once parsed: its later tries get an instant time limit
+
+
 @contextlib.contextmanager
-def _interruptible(dag) -> Iterator[list[bool]]:
+def _interruptible() -> Iterator[_Interrupt]:
     """Make one Ctrl-C (or Jupyter's stop button) stop the whole run.
 
     Airflow treats a KeyboardInterrupt inside a task as a failed try and
     retries it, so a learner would have to interrupt once per retry. Here the
     first interrupt also gives every later try of this run an instant time
-    limit, and the run reports the interrupt when dag.test() returns.
+    limit, and the run reports the interrupt when dag.test() returns. A
+    KeyboardInterrupt raised inside a destructor is only printed by Python (to
+    the sandbox log, while Airflow's output goes there): the flag still stops
+    the run (in kill mode within half a second, seen in CI under load).
     """
-    stop: list[bool] = []
+    interrupt = _Interrupt()
     if threading.current_thread() is not threading.main_thread():
-        yield stop
+        yield interrupt
         return
 
     def handler(signum, frame):
-        stop.append(True)
-        for task in dag.tasks:
+        interrupt.requested = True
+        for task in interrupt.dag.tasks if interrupt.dag is not None else ():
             task.execution_timeout = timedelta(microseconds=1)
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
-        yield stop
+        yield interrupt
     finally:
         signal.signal(signal.SIGINT, previous)

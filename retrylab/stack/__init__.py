@@ -156,8 +156,14 @@ class WorkerStack:
         self.startup_seconds = time.monotonic() - started
         return self.startup_seconds
 
-    def run(self, dag_file: Path, dag_id: str, time_limit: float, tries: int, world: Path) -> StackRun:
-        """Run the DAG once under the executor, in ``world``; kill everything if it overruns."""
+    def run(
+        self, dag_file: Path, dag_id: str, time_limit: float, tries: int, world: Path, interrupted=lambda: False
+    ) -> StackRun:
+        """Run the DAG once under the executor, in ``world``; kill everything if it overruns.
+
+        ``interrupted()`` is asked twice a second: an interrupt whose KeyboardInterrupt was swallowed (raised
+        inside a destructor, where Python only prints it) still stops the run.
+        """
         self.start()
         assert self._proc is not None and self._proc.stdin is not None
         request = {"dag_file": str(dag_file), "dag_id": dag_id, "time_limit": time_limit, "world": str(world)}
@@ -165,7 +171,7 @@ class WorkerStack:
         self._proc.stdin.flush()
         deadline = time_limit * max(tries, 1) + 20
         try:
-            reply = self._receive(deadline, "run")
+            reply = self._receive(deadline, "run", interrupted)
         except StackError:
             self.close()  # a run that overran: stop its worker and task processes too
             return StackRun(run_id="", state="failed", timed_out=True)
@@ -176,14 +182,18 @@ class WorkerStack:
             raise StackError(reply["error"])
         return StackRun(reply["run_id"], reply["state"])
 
-    def _receive(self, timeout: float, what: str) -> dict[str, Any]:
+    def _receive(self, timeout: float, what: str, interrupted=lambda: False) -> dict[str, Any]:
         assert self._proc is not None and self._proc.stdout is not None
         import selectors
 
+        deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as sel:
             sel.register(self._proc.stdout, selectors.EVENT_READ)
-            if not sel.select(timeout):
-                raise StackError(f"The worker stack gave no answer to {what} within {timeout:.0f} s.")
+            while not sel.select(min(0.5, max(0.0, deadline - time.monotonic()))):
+                if interrupted():
+                    raise KeyboardInterrupt(f"The worker stack's {what} was interrupted.")
+                if time.monotonic() >= deadline:
+                    raise StackError(f"The worker stack gave no answer to {what} within {timeout:.0f} s.")
         line = self._proc.stdout.readline()
         if not line:
             code = self._proc.poll()
