@@ -78,7 +78,9 @@ def test_an_endless_loop_is_stopped_and_later_tries_fail_at_once(lab, dag_file):
     report = lab.run(dag_file("loop.py", make(body="        while True:\n            pass")), time_limit=1)
     assert report.state == "failed" and len(report.tries) == 3
     assert all("time limit" in t.error for t in report.tries)
-    assert report.seconds < 6
+    # The limit is CPU seconds, so on a busy machine the first try takes longer on the clock; the later ones
+    # do not spend a second each.
+    assert all(t.seconds < 2 for t in report.tries[1:]), [t.seconds for t in report.tries]
 
 
 def test_a_slow_try_that_keeps_working_is_not_stopped_by_a_loaded_machine(lab, dag_file):
@@ -100,7 +102,7 @@ def test_a_try_that_makes_no_progress_is_stopped_and_said_so(lab, dag_file):
     assert report.state == "failed" and len(report.tries) == 3
     assert all(t.error.startswith("made no progress for 10 s") for t in report.tries), report.tries
     assert "(it was in work, line 10)" in report.tries[0].error
-    assert report.seconds < 15
+    assert report.tries[0].seconds < 14 and all(t.seconds < 2 for t in report.tries[1:]), report.tries
 
 
 def test_a_fetch_loop_that_never_ends_is_named(lab, dag_file):
