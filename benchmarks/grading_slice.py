@@ -11,8 +11,6 @@ Run: ``.venv/bin/python benchmarks/grading_slice.py [MODULE ...]`` (about 12 min
 
 from __future__ import annotations
 
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,37 +19,16 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from retrylab import course, manifest
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-GRADING = course.COURSE / "grading"
+from retrylab import manifest  # noqa: E402
+from tests import nbgrader_course as nbc  # noqa: E402 - the round-trip tests' own nbgrader driver
 
 
-def nbgrader(root: Path, *args: str) -> float:
-    dirs = [
-        f"--CourseDirectory.{name}_directory={root / name}" for name in ("release", "submitted", "autograded", "feedback")
-    ]
+def timed(root: Path, *args: str) -> float:
     started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args, *dirs, f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}"],
-        cwd=GRADING, capture_output=True, text=True,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-3000:])
+    nbc.nbgrader(root, *args)
     return time.monotonic() - started
-
-
-def solved(module: str, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    source = nbformat.read(course.COURSE / "solutions" / module / f"{module}.ipynb", as_version=4)
-    answers = {
-        c.id: re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION\n", "", c.source + "\n", flags=re.M).rstrip("\n")
-        for c in source.cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-    }
-    copy = nbformat.from_dict(release)
-    for cell in copy.cells:
-        if cell.id in answers:
-            cell.source = answers[cell.id]
-    return copy
 
 
 def executed_cells(root: Path, student: str, module: str) -> int:
@@ -62,15 +39,18 @@ def executed_cells(root: Path, student: str, module: str) -> int:
 def measure(module: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="retrylab-bench-grading-") as tmp:
         root = Path(tmp)
-        nbgrader(root, "generate_assignment", module, "--force")
+        nbc.nbgrader(root, "generate_assignment", module, "--force")
         release = nbformat.read(root / "release" / module / f"{module}.ipynb", as_version=4)
+        answers = nbc.solutions_by_id(module)
         for student in ("full", "sliced"):
             folder = root / "submitted" / student / module
             folder.mkdir(parents=True)
-            nbformat.write(solved(module, release), folder / f"{module}.ipynb")
+            copy = nbformat.from_dict(release)
+            nbc.solved(copy, answers)
+            nbformat.write(copy, folder / f"{module}.ipynb")
         seconds = {
-            "full": nbgrader(root, "autograde", module, "--student", "full", "--GradingSlice.enabled=False"),
-            "sliced": nbgrader(root, "autograde", module, "--student", "sliced"),
+            "full": timed(root, "autograde", module, "--student", "full", "--GradingSlice.enabled=False"),
+            "sliced": timed(root, "autograde", module, "--student", "sliced"),
         }
         with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
             scores = {s: gb.find_submission(module, s).score for s in seconds}

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
@@ -86,9 +87,12 @@ def needed_cells(cells: Iterable) -> set[int]:
     return keep
 
 
+@dataclass(frozen=True)
 class _CellFacts:
-    def __init__(self, reads: set[str], defines: set[str], always: set[str], dynamic: bool) -> None:
-        self.reads, self.defines, self.always, self.dynamic = reads, defines, always, dynamic
+    reads: set[str]  # names read before the cell binds them itself
+    defines: set[str]  # names it may bind
+    always: set[str]  # names a top-level statement binds whatever happens
+    dynamic: bool  # reaches names in ways this cannot follow
 
 
 def _source(cell) -> str:
@@ -117,7 +121,8 @@ def _facts(source: str) -> _CellFacts | None:
     always: set[str] = set()
     dynamic = False
     for statement in tree.body:
-        read_here, bound_here = set(), _bindings(statement)
+        bound = _bindings(statement)
+        read_here, bound_here = set(), set(bound)
         for node in ast.walk(statement):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 read_here.add(node.id)
@@ -128,7 +133,7 @@ def _facts(source: str) -> _CellFacts | None:
             # `x = x + 1` reads the x an earlier cell set; a loop's, a comprehension's or a function's names do not.
             bound_here -= _always_defined(statement) | _target_names(statement)
         reads |= read_here - defines - bound_here
-        defines |= _bindings(statement)
+        defines |= bound
         always |= _always_defined(statement)
     return _CellFacts(reads, defines, always, dynamic)
 
