@@ -113,7 +113,11 @@ class Hub:
         try:
             return asyncio.run(_execute(url, token, code, timeout))
         finally:
-            self.api("DELETE", f"/user/{user}/api/kernels/{kernel['id']}", token=token)
+            try:
+                self.api("DELETE", f"/user/{user}/api/kernels/{kernel['id']}", token=token)
+            except urllib.error.HTTPError as exc:
+                if exc.code != 404:  # 404: the kernel is gone already; keep the error that ended the run
+                    raise
 
     def stop(self) -> None:
         """Stop the hub, which stops every user's server and the proxy; then sweep what is left."""
@@ -144,7 +148,10 @@ async def _execute(url: str, token: str, code: str, timeout: float) -> str:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
-    ws = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}))
+    # The server answers the websocket only once the kernel is up: on a busy machine that takes longer than
+    # tornado's 20-s default (CI saw it), so the connection gets the run's own time limit.
+    request = HTTPRequest(url, headers={"Authorization": f"token {token}"}, connect_timeout=timeout, request_timeout=timeout)
+    ws = await websocket_connect(request)
     msg_id = uuid.uuid4().hex
     header = {"msg_id": msg_id, "username": "workshop", "session": uuid.uuid4().hex, "msg_type": "execute_request", "version": "5.3"}
     content = {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False}
