@@ -85,16 +85,20 @@ def generate(into: Path, course: Path = COURSE, *, gradebook: Path | None = None
     return [into / name / f"{name}.ipynb" for name in names]
 
 
-def run_in_grading(args: list[str], *, course: Path = COURSE, capture: bool = True) -> subprocess.CompletedProcess[str]:
+def run_in_grading(
+    args: list[str], *, course: Path = COURSE, capture: bool = True, env: dict[str, str] | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python <args>`` in the course's grading/ folder, where nbgrader finds the class's config."""
+    env = os.environ if env is None else env
     # nbgrader runs the `alembic` command of its own environment: put it on PATH.
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    path = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
         [sys.executable, *args],
         cwd=course / "grading",
         capture_output=capture,
         text=True,
-        env={**os.environ, "PATH": path},
+        env={**env, "PATH": path},
+        timeout=timeout,
     )
 
 

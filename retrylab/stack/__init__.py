@@ -283,11 +283,12 @@ class Deployment(WorkerStack):
         reply.raise_for_status()
         return reply.json()
 
-    def trigger(self, dag_id: str) -> str:
-        """Trigger a run (POST /dags/{dag_id}/dagRuns); returns its run_id."""
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        """Trigger a run (POST /dags/{dag_id}/dagRuns), with ``conf`` if given; returns its run_id."""
         from datetime import datetime, timezone
 
-        reply = self.rest("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": datetime.now(timezone.utc).isoformat()})
+        body = {"logical_date": datetime.now(timezone.utc).isoformat(), **({"conf": conf} if conf else {})}
+        reply = self.rest("POST", f"/dags/{dag_id}/dagRuns", json=body)
         reply.raise_for_status()
         return reply.json()["dag_run_id"]
 

@@ -1,0 +1,5 @@
+import sys
+
+from retrylab.class_grading.run import main
+
+sys.exit(main())
