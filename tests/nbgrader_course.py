@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from retrylab.class_grading import submission
 from tests.course_files import COURSE, notebook
 
 Edit = Callable[[nbformat.NotebookNode, dict[str, str]], None]
@@ -48,27 +48,10 @@ def solutions_by_id(assignment: str) -> dict[str, str]:
 
 
 def nbgrader(root: Path, *args: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    dirs = (
-        f"--CourseDirectory.release_directory={root / 'release'}",
-        f"--CourseDirectory.submitted_directory={root / 'submitted'}",
-        f"--CourseDirectory.autograded_directory={root / 'autograded'}",
-        f"--CourseDirectory.feedback_directory={root / 'feedback'}",
-        f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}",
-    )
-    for _attempt in range(2):
-        proc = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args, *dirs, *extra],
-            cwd=COURSE / "grading",
-            capture_output=True,
-            text=True,
-            timeout=1200,
-        )
-        # Two kernels started at the same moment by separate processes can pick the same free TCP port
-        # (jupyter_client probes, then binds later): the loser dies at start. Not the course's doing; once more.
-        if proc.returncode == 0 or "Kernel died before replying to kernel_info" not in proc.stderr:
-            break
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return proc
+    """nbgrader for the course, with every folder it writes in ``root`` (the class grader's own driver)."""
+    folders = ("release", "submitted", "autograded", "feedback")
+    dirs = {f"{name}_directory": root / name for name in folders} | {"gradebook": root / "gradebook.db"}
+    return submission.nbgrader(COURSE, *args, *extra, dirs=dirs, timeout=1200)
 
 
 def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[str, ...] = ()) -> Graded:
