@@ -27,7 +27,7 @@ ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tools that shell out to their own commands (nbgrader -> alembic) find them here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test test-notebooks check site notebooks bench lock workshop assignments release collect autograde feedback return-feedback grades clean
+.PHONY: lab test test-notebooks check site notebooks bench lock workshop assignments release collect autograde grade-class feedback return-feedback grades clean
 
 $(STAMP): $(LOCK) pyproject.toml workshop/package-lock.json
 	@echo "Creating the course environment for Airflow $(AIRFLOW) in $(VENV) (first time only: a few minutes)"
@@ -107,6 +107,13 @@ collect: $(STAMP)
 
 autograde: $(STAMP)
 	$(PY) -m retrylab.workshop autograde $(ASSIGNMENT)
+
+# The whole class at once, on Airflow: WORKERS gradings at a time (LocalExecutor), or CELERY=N Celery workers
+# sharing them (a Redis server on 127.0.0.1; needs redis-server). Interrupted, it resumes where it stopped.
+WORKERS ?= 2
+CELERY  ?= 0
+grade-class: $(STAMP)
+	$(PY) -m retrylab.class_grading $(ASSIGNMENT) --workers $(WORKERS) --celery $(CELERY)
 
 feedback: $(STAMP)
 	$(PY) -m retrylab.workshop feedback $(ASSIGNMENT)

@@ -126,6 +126,19 @@ def delete_cell(cell_id: str, then: Edit = solved) -> Edit:
     return edit
 
 
+def partial(nb, answers) -> None:
+    """Every answer but the last one in the notebook, which stays as released."""
+    last = [c.id for c in nb.cells if c.id in answers][-1]
+    solved(nb, {cell: source for cell, source in answers.items() if cell != last})
+
+
+def broken(nb, answers) -> None:
+    """Every answer, the first code answer with a syntax error in it."""
+    solved(nb, answers)
+    first = next(c for c in nb.cells if c.id in answers and c.cell_type == "code")
+    first.source += "\n(("
+
+
 def edit_tests_to_pass(nb, answers) -> None:
     """The untouched exercise, with every test cell replaced by `pass`."""
     for cell in nb.cells:

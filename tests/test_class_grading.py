@@ -3,9 +3,11 @@ do not grade again, a grader killed halfway that resumes."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -133,6 +135,7 @@ def test_the_class_folders_get_what_formgrader_and_feedback_read(graded_class):
         assert (course / "grading" / "feedback" / student / module / f"{module}.html").is_file()
     assert not (course / "grading" / "autograded" / "ada" / M00 / ".sandbox").exists()  # the run's Airflow stays behind
     assert "not done yet" in (course / "grading" / "feedback" / "cy" / M00 / f"{M00}.html").read_text()
+    assert not leftovers(course), "the grading left processes behind"
 
 
 @pytest.mark.slow
@@ -141,6 +144,7 @@ def test_a_grading_killed_between_grading_and_recording_records_without_grading_
     course, _outcome, _printed, _reference = graded_class
     bo = [e for e in ledger(course) if e["submission"] == f"bo/{M00}"]
     assert [(e["event"], e["try"]) for e in bo] == [("autograde", 1), ("recorded", 2)]
+    assert {e["worker"] for e in ledger(course)} == {"local"}
     every = ledger(course)
     assert sorted(e["submission"] for e in every if e["event"] == "autograde") == sorted(
         e["submission"] for e in every if e["event"] == "recorded"
@@ -177,3 +181,36 @@ def test_a_grader_killed_halfway_resumes_without_regrading_what_it_finished(tmp_
     assert {e["submission"] for e in ledger(course) if e["event"] == "recorded"} == {f"{s}/{M00}" for s in ("ada", "cy", "di")}
     assert sum(class_scores(course, M00, "ada").values()) == 3
     assert sum(class_scores(course, M00, "cy").values()) == sum(class_scores(course, M00, "di").values()) == 0
+
+
+def leftovers(course: Path, wait: float = 20.0) -> list[str]:
+    """Processes that still run in or for ``course`` (a server, a worker, Redis) after ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            with contextlib.suppress(psutil.Error):
+                home = proc.environ().get("AIRFLOW_HOME", "")
+                if proc.pid != os.getpid() and (home.startswith(str(course)) or proc.cwd().startswith(str(course))):
+                    found.append(" ".join(proc.info["cmdline"] or [])[:80])
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs Redis (redis-server; .ci/run installs it)")
+def test_on_celery_two_workers_share_the_class_and_give_the_same_scores(graded_class, tmp_path):
+    _course, _outcome, _printed, reference = graded_class
+    course = fresh_copy(tmp_path / "course")
+    students = {name: edit for name, edit in mixed_00().items() if name != "bo"}
+    hand_in(course, M00, students)
+    out = io.StringIO()
+    outcome = grade_class(course, workers=2, celery_workers=2, out=out)
+    assert outcome.state == "success" and not outcome.failed, out.getvalue()
+    assert "on 2 Celery workers, Redis on 127.0.0.1" in out.getvalue()
+    for student in students:
+        assert class_scores(course, M00, student) == reference[M00].scores[student], student
+    assert {e["worker"] for e in ledger(course)} == {"celery-1", "celery-2"}
+    assert not leftovers(course), "the grading left processes behind"

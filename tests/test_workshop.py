@@ -62,7 +62,7 @@ def workshop(tmp_path_factory):
 
 def test_readme_gives_the_whole_instructor_path():
     targets = [c.split()[1] for c in readme_instructor_commands()]
-    assert targets == ["assignments", "collect", "autograde", "feedback", "grades"]
+    assert targets == ["assignments", "collect", "autograde", "grade-class", "feedback", "grades"]
 
 
 def test_notebooks_are_untouched_and_every_module_is_in_the_gradebook(workshop):

@@ -8,6 +8,8 @@ without grading again what it finished. ``python -m retrylab.class_grading`` (``
 the deployment, follows the run with a progress line, and stops everything it started.
 """
 
+from retrylab.stack import WORKER_NAME_ENV as WORKER_ENV  # noqa: F401 - which worker ran a grading (ledger)
+
 DAG_ID = "grade_class"
 CRASH_ENV = "RETRYLAB_GRADING_CRASH"  # "after_autograde:<student>/<module>": that grading's first try dies there
 LEDGER = "ledger.jsonl"  # one line per autograde started and per submission recorded, in the work folder

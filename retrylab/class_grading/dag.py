@@ -24,12 +24,13 @@ from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
-from retrylab.class_grading import CRASH_ENV, DAG_ID, LEDGER
+from retrylab.class_grading import CRASH_ENV, DAG_ID, LEDGER, WORKER_ENV
 
 
 def _log(work: Path, event: str, label: str, try_number: int) -> None:
     with open(work / LEDGER, "a") as f:
-        f.write(json.dumps({"event": event, "submission": label, "try": try_number, "at": time.time()}) + "\n")
+        worker = os.environ.get(WORKER_ENV, "?")
+        f.write(json.dumps({"event": event, "submission": label, "try": try_number, "worker": worker, "at": time.time()}) + "\n")
 
 
 @dag(dag_id=DAG_ID, schedule=None, catchup=False, max_active_runs=1, tags=["retrylab"])

@@ -19,34 +19,12 @@ from typing import Any, TextIO
 
 from retrylab import sandbox
 from retrylab.class_grading import DAG_ID
+from retrylab.class_grading.deployment import CeleryGradingDeployment, GradingDeployment
 from retrylab.class_grading.submission import COURSE_ID, gradebook
 from retrylab.class_grading.submissions import Submission, find
-from retrylab.stack import Deployment
 
 FINISHED = ("success", "failed")
 NOT_GRADED = ("failed", "upstream_failed", "skipped", "removed")
-
-
-class GradingDeployment(Deployment):
-    """A deployment whose executor runs ``workers`` gradings at once and notices a dead grader quickly."""
-
-    log_name = "class-grading.log"
-
-    def __init__(self, box: sandbox.Sandbox, workers: int, env: dict[str, str] | None = None) -> None:
-        super().__init__(box)
-        self.workers = workers
-        self.extra_env = env or {}
-
-    def env(self) -> dict[str, str]:
-        return super().env() | {
-            "AIRFLOW__CORE__PARALLELISM": str(self.workers),
-            "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(self.workers),
-            # A grader killed with its scheduler leaves its task instances "running": the next scheduler resets
-            # them once the old one has missed its heartbeat for 10 s, and looks for such orphans every 5 s.
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "10",
-            "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "5",
-            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
-        } | self.extra_env
 
 
 @dataclass
@@ -64,9 +42,16 @@ def work_folder(root: Path) -> Path:
 
 
 def grade_class(
-    root: Path, modules: list[str] | None = None, *, workers: int = 2, out: TextIO = sys.stdout, env: dict[str, str] | None = None
+    root: Path,
+    modules: list[str] | None = None,
+    *,
+    workers: int = 2,
+    celery_workers: int = 0,
+    out: TextIO = sys.stdout,
+    env: dict[str, str] | None = None,
 ) -> Outcome:
-    """Grade every submission in ``root``'s grading/submitted/ (of ``modules``), resuming an unfinished run."""
+    """Grade every submission in ``root``'s grading/submitted/ (of ``modules``), resuming an unfinished run:
+    ``workers`` at once, on LocalExecutor, or on CeleryExecutor with ``celery_workers`` workers sharing them."""
     from retrylab.workshop import _ensure_in_gradebook
 
     started = time.monotonic()
@@ -85,9 +70,13 @@ def grade_class(
         shutil.rmtree(work, ignore_errors=True)
         box = sandbox.create(box_root)
         shutil.copy(Path(__file__).with_name("dag.py"), box.dags / f"{DAG_ID}.py")
-    stack = GradingDeployment(box, workers, env)
+    if celery_workers:
+        stack: GradingDeployment = CeleryGradingDeployment(box, workers, celery_workers, env)
+        where = f"{workers} at once on {celery_workers} Celery workers, Redis on 127.0.0.1"
+    else:
+        stack, where = GradingDeployment(box, workers, env), f"{workers} at once, LocalExecutor"
     try:
-        print(f"Starting the grading deployment ({workers} at once; its log: {stack.log_file}) ...", file=out, flush=True)
+        print(f"Starting the grading deployment ({where}; its log: {stack.log_file}) ...", file=out, flush=True)
         stack.start()
         if resume:
             run_id = previous["run_id"]
@@ -209,13 +198,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make grade-class", description="Grade every submission of the class in parallel, on Airflow.")
     parser.add_argument("module", nargs="?", help="one module (id or number); every module if left out")
     parser.add_argument("--workers", type=int, default=2, help="gradings at once (default 2: one per core)")
+    parser.add_argument(
+        "--celery", type=int, default=0, metavar="N", help="grade on CeleryExecutor with N workers (a local Redis; needs redis-server)"
+    )
     parser.add_argument("--course", type=Path, default=course.COURSE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.celery < 0:
+        parser.error("--celery takes a number of workers (1 or more), or leave it out for the LocalExecutor")
     modules = _modules(args.module, args.course) if args.module else None
     try:
-        outcome = grade_class(args.course.resolve(), modules, workers=args.workers)
+        outcome = grade_class(args.course.resolve(), modules, workers=args.workers, celery_workers=args.celery)
     except KeyboardInterrupt:
         print("\nStopped; the deployment is down. Run `make grade-class` again to resume: what was graded stays graded.")
         return 130

@@ -35,6 +35,8 @@ from retrylab import sandbox
 from retrylab.errors import LabError
 
 START_TIMEOUT = 90.0
+CELERY_WORKERS_ENV = "RETRYLAB_CELERY_WORKERS"  # "<workers>x<slots>": a deployment with that many Celery workers
+WORKER_NAME_ENV = "RETRYLAB_GRADING_WORKER"  # each Celery worker's name ("celery-1"...), for the grading ledger
 
 
 class StackError(LabError):

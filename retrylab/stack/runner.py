@@ -24,7 +24,11 @@ import time
 from pathlib import Path
 
 from retrylab import guards
-from retrylab.stack import signal_when_parent_dies  # the package is imported first anyway (python -m)
+from retrylab.stack import (  # the package is imported first anyway (python -m)
+    CELERY_WORKERS_ENV,
+    WORKER_NAME_ENV,
+    signal_when_parent_dies,
+)
 
 HEALTH_PATH = "/api/v2/monitor/health"
 
@@ -46,14 +50,29 @@ def _airflow_child() -> None:
     signal_when_parent_dies(signal.SIGKILL)
 
 
-def _start_airflow(*command: str) -> subprocess.Popen:
+def _start_airflow(*command: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "airflow", *command],
         stdin=subprocess.DEVNULL,
         stdout=sys.stderr,
         stderr=sys.stderr,
         preexec_fn=_airflow_child,
+        env=env,
     )
+
+
+
+def _start_celery_workers() -> None:
+    """``airflow celery worker`` processes on this machine, each told apart in its environment (its name goes
+    to the grading ledger); they live and die with this supervisor, like the scheduler."""
+    workers, _, slots = os.environ.get(CELERY_WORKERS_ENV, "0x1").partition("x")
+    for n in range(1, int(workers) + 1):
+        name = f"celery-{n}"
+        _start_airflow(
+            "celery", "worker", "--concurrency", slots, "--celery-hostname", f"{name}@%h",
+            "--skip-serve-logs", "--without-mingle", "--without-gossip",
+            env={**os.environ, WORKER_NAME_ENV: name},
+        )
 
 
 def _start_api_server() -> subprocess.Popen:
@@ -99,6 +118,7 @@ def main(deployment: bool = False) -> None:
     if deployment:
         _start_airflow("dag-processor")
         _start_airflow("scheduler")
+        _start_celery_workers()
     answers.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         if not deployment:
