@@ -97,6 +97,15 @@ def test_a_class_with_nothing_handed_in_gets_a_message_saying_where_submissions_
     assert "--workers must be at least 1" in capsys.readouterr().err
 
 
+def test_grading_on_celery_without_redis_says_what_to_install(tmp_path, monkeypatch, capsys):
+    hand_in(fresh_copy(tmp_path / "course"), M00, {"ada": nbc.untouched})
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))  # no redis-server anywhere
+    assert main([M00, "--celery", "2", "--course", str(tmp_path / "course")]) == 2
+    err = capsys.readouterr().err
+    assert "apt-get install redis-server" in err and "leave CELERY out" in err
+    assert not leftovers(tmp_path / "course", wait=5)  # nothing was started (the deployment waits for its broker)
+
+
 # -- a class graded on Airflow -------------------------------------------------------
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):

@@ -39,7 +39,7 @@ class Redis:
             raise BrokerError(
                 "Grading on Celery needs a Redis server and this machine has none: install it "
                 "(`apt-get install redis-server`, `brew install redis` or `conda install -c conda-forge redis-server`) "
-                "or grade with the LocalExecutor (leave EXECUTOR out)."
+                "or grade with the LocalExecutor (leave CELERY out)."
             )
         folder.mkdir(parents=True, exist_ok=True)
         port, password = free_port(), secrets.token_hex(16)

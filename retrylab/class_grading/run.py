@@ -22,6 +22,7 @@ from retrylab.class_grading import DAG_ID
 from retrylab.class_grading.deployment import CeleryGradingDeployment, GradingDeployment
 from retrylab.class_grading.submission import COURSE_ID, gradebook
 from retrylab.class_grading.submissions import Submission, find
+from retrylab.errors import LabError
 
 FINISHED = ("success", "failed")
 NOT_GRADED = ("failed", "upstream_failed", "skipped", "removed")
@@ -213,4 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nStopped; the deployment is down. Run `make grade-class` again to resume: what was graded stays graded.")
         return 130
+    except LabError as exc:  # Redis missing, the deployment not starting: say what to do, no traceback
+        print(exc, file=sys.stderr)
+        return 2
     return 0 if not outcome.failed and outcome.state == "success" else 1
