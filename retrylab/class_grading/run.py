@@ -68,6 +68,8 @@ def grade_class(
     if resume:
         box = sandbox.Sandbox(root=box_root, dags=box_root / "dags")
     else:
+        if previous.get("state") == "running":
+            print("The unfinished grading in grading/class-grading/ was of other submissions: starting over.", file=out)
         shutil.rmtree(work, ignore_errors=True)
         box = sandbox.create(box_root)
         shutil.copy(Path(__file__).with_name("dag.py"), box.dags / f"{DAG_ID}.py")
