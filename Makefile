@@ -55,7 +55,7 @@ test: $(STAMP)
 # own fast checks against real Airflow. `make test` runs everything.
 CHECK_FILES = tests/test_lint.py tests/test_course.py tests/test_cli.py tests/test_timeline.py tests/test_faults.py \
 	tests/test_world.py tests/test_batch.py tests/test_home_check.py tests/test_runs.py tests/test_checks.py \
-	tests/test_m06_checks.py tests/test_grading_slice.py
+	tests/test_m06_checks.py tests/test_grading_slice.py tests/test_class_grading.py
 
 # Every solution notebook run top to bottom (papermill with new parameters, nbval with its golden cells): what CI
 # runs on the older 3.3.x releases (`make test-notebooks AIRFLOW=3.3.0`).
