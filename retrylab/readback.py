@@ -156,6 +156,32 @@ def asset_state_rows() -> list[dict]:
             for name, row in rows
         ]
 
+def asset_event_window(asset_name: str, dag_id: str, until: str) -> dict[str, int]:
+    """How many events of ``asset_name`` a first asset-triggered run of ``dag_id``, queued at ``until`` (ISO time),
+    could consume: every one recorded by then (``all``), and those after ``dag_id`` began scheduling on the asset
+    (``since_scheduled``). Which of the two a release takes is the point: counted here, not trusted."""
+    from datetime import datetime
+
+    from airflow.models.asset import AssetEvent, AssetModel, DagScheduleAssetReference
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    until_time = datetime.fromisoformat(until)
+    with create_session() as session:
+        asset_id = session.scalar(select(AssetModel.id).where(AssetModel.name == asset_name))
+        scheduled = session.scalar(
+            select(func.min(DagScheduleAssetReference.created_at)).where(
+                DagScheduleAssetReference.dag_id == dag_id, DagScheduleAssetReference.asset_id == asset_id
+            )
+        )
+        events = select(func.count()).select_from(AssetEvent).where(
+            AssetEvent.asset_id == asset_id, AssetEvent.timestamp <= until_time
+        )
+        return {
+            "all": session.scalar(events) or 0,
+            "since_scheduled": (session.scalar(events.where(AssetEvent.timestamp > scheduled)) or 0) if scheduled else 0,
+        }
+
 def clear_asset_state() -> None:
     """Delete every asset's state in this sandbox (a fresh deployment)."""
     from airflow.models.asset_state_store import AssetStateStoreModel

@@ -249,6 +249,11 @@ class Lab:
         """Raw rows of Airflow's ``asset_state_store`` table: asset, key, value and who wrote it last."""
         return readback.asset_state_rows()
 
+    def asset_event_window(self, asset_name: str, dag_id: str, until: str) -> dict[str, int]:
+        """Events of ``asset_name`` up to ``until``: every one (``all``) and those after ``dag_id`` began scheduling
+        on the asset (``since_scheduled``): the two windows a first asset-triggered run may consume."""
+        return readback.asset_event_window(asset_name, dag_id, until)
+
     def clear_asset_state(self) -> None:
         """Delete every asset's state in this sandbox (a fresh deployment)."""
         readback.clear_asset_state()
