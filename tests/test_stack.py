@@ -16,11 +16,13 @@ from tests.course_files import dag_source
 SLEEPER = '''
 import time
 from datetime import datetime
+from pathlib import Path
 from airflow.sdk import DAG, task
 
 with DAG(dag_id="sleeper", schedule=None, start_date=datetime(2025, 1, 1), catchup=False):
     @task
     def nap():
+        Path(__file__).with_name("napping").touch()  # the worker is in the task: tests wait for this, not a clock
         time.sleep(60)
     nap()
 '''
@@ -119,11 +121,14 @@ def test_an_interrupt_during_a_kill_mode_run_stops_every_stack_process(tmp_path)
             "-c",
             textwrap.dedent(
                 f"""
-                import json, threading, time, psutil, retrylab
+                import json, pathlib, threading, time, psutil, retrylab
                 lab = retrylab.open_lab({str(tmp_path / "sb")!r}, {str(dags)!r})
                 lab.stack.start()
                 def report():
-                    time.sleep(3)
+                    napping = pathlib.Path({str(dags / "napping")!r})
+                    while not napping.exists():  # a busy machine takes its time to start the run's worker
+                        time.sleep(0.1)
+                    time.sleep(0.5)
                     family = psutil.Process().children(recursive=True)
                     print(json.dumps([p.pid for p in family]), flush=True)
                 threading.Thread(target=report, daemon=True).start()
