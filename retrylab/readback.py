@@ -128,6 +128,27 @@ def task_state_rows(dag_id: str | None = None) -> list[dict]:
             for row in session.scalars(query)
         ]
 
+def state_cleanup() -> dict[str, int]:
+    """Run the configured backend's ``cleanup()`` in this process (what ``airflow state-store clean`` calls) and
+    count the expired rows it deleted and the DELETE statements it took: one per batch."""
+    from airflow import settings
+    from airflow.state import get_state_backend
+    from sqlalchemy import event
+
+    deletes = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM TASK_STATE_STORE"):
+            deletes.append(statement)
+
+    before = len(task_state_rows())
+    event.listen(settings.engine, "before_cursor_execute", seen)
+    try:
+        get_state_backend().cleanup()
+    finally:
+        event.remove(settings.engine, "before_cursor_execute", seen)
+    return {"rows": before - len(task_state_rows()), "deletes": len(deletes)}
+
 def asset_state(asset_name: str) -> dict[str, Any]:
     """What Airflow's ``asset_state_store`` holds for one asset (by its name), key by key."""
     return {row["key"]: row["value"] for row in asset_state_rows() if row["asset"] == asset_name}

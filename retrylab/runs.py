@@ -241,6 +241,11 @@ class Lab:
         """Raw rows of Airflow's ``task_state_store`` table (key, value, expiry) in this sandbox."""
         return readback.task_state_rows(dag_id)
 
+    def state_cleanup(self) -> dict[str, int]:
+        """The configured backend's ``cleanup()`` run here, as ``airflow state-store clean`` runs it: the expired
+        rows it deleted and the DELETE statements it took (one per ``state_cleanup_batch_size`` batch)."""
+        return readback.state_cleanup()
+
     def asset_state(self, asset_name: str) -> dict[str, Any]:
         """What Airflow's ``asset_state_store`` holds for one asset (by its name), key by key."""
         return readback.asset_state(asset_name)
