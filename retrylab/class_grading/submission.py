@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from retrylab import course
+from retrylab.class_grading.nbgrader_steps import KERNEL_DIED
 from retrylab.class_grading.submissions import Submission
+from retrylab.hub import COURSE_ID
 
-COURSE_ID = "retry-safe-airflow"  # grading/nbgrader_config.py's course_id
-KERNEL_DIED = "Kernel died before replying to kernel_info"
 # What a grading task inherits from the Airflow that runs it and must not hand to the notebook it grades
 # (the notebook starts an Airflow of its own, in its own sandbox).
 _NOT_FOR_THE_NOTEBOOK = ("AIRFLOW", "RETRYLAB_WORLD", "RETRYLAB_TIME_LIMIT", "RETRYLAB_ALLOW_KILL", "RETRYLAB_GRADING")
@@ -38,22 +38,33 @@ def notebook_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(_NOT_FOR_THE_NOTEBOOK)}
 
 
-def nbgrader(root: Path, *args: str, dirs: dict[str, Path], timeout: float = 3600) -> subprocess.CompletedProcess[str]:
-    """``nbgrader args...`` for the course ``root`` with its folders moved (``dirs``: ``autograded_directory``,
-    ``db_url``'s file as ``gradebook``...); raises with nbgrader's messages when it fails."""
-    options = [
+def _options(dirs: dict[str, Path]) -> list[str]:
+    """nbgrader's options that move the course's folders (``dirs``: ``autograded_directory``, ``db_url``'s file as
+    ``gradebook``...)."""
+    return [
         f"--CourseDirectory.db_url=sqlite:///{path}" if name == "gradebook" else f"--CourseDirectory.{name}={path}"
         for name, path in dirs.items()
     ]
-    for _attempt in range(2):
-        proc = course.run_in_grading(["-m", "nbgrader", *args, *options], course=root, env=notebook_env(), timeout=timeout)
-        # Two kernels started at the same moment by separate processes can pick the same free TCP port
-        # (jupyter_client probes, then binds later): the loser dies at start. Not the learner's doing; once more.
-        if proc.returncode == 0 or KERNEL_DIED not in proc.stderr:
-            break
+
+
+def _run(root: Path, args: list[str], what: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``python args`` in the course's grading/ folder; raises with what it said when it fails."""
+    proc = course.run_in_grading(args, course=root, env=notebook_env(), timeout=timeout)
     if proc.returncode != 0:
-        raise RuntimeError(f"nbgrader {args[0]} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+        raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
     return proc
+
+
+def nbgrader(root: Path, *args: str, dirs: dict[str, Path], timeout: float = 3600) -> subprocess.CompletedProcess[str]:
+    """``nbgrader args...`` for the course ``root`` with its folders moved (``dirs``); raises with nbgrader's
+    messages when it fails."""
+    command = ["-m", "nbgrader", *args, *_options(dirs)]
+    try:
+        return _run(root, command, f"nbgrader {args[0]}", timeout)
+    except RuntimeError as failed:
+        if KERNEL_DIED not in str(failed):  # see nbgrader_steps: a kernel that lost a race for its port
+            raise
+        return _run(root, command, f"nbgrader {args[0]}", timeout)
 
 
 @contextlib.contextmanager
@@ -65,7 +76,7 @@ def class_gradebook_lock(root: Path) -> Iterator[None]:
 
 
 def autograde(root: Path, folder: Path, sub: Submission) -> None:
-    """nbgrader autograde and generate_feedback of ``sub`` in ``folder`` (emptied first)."""
+    """nbgrader autograde and generate_feedback of ``sub`` in ``folder`` (emptied first), in one process."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     with class_gradebook_lock(root), sqlite3.connect(gradebook(root)) as source, sqlite3.connect(folder / "gradebook.db") as copy:
@@ -76,8 +87,8 @@ def autograde(root: Path, folder: Path, sub: Submission) -> None:
         "feedback_directory": folder / "feedback",
         "gradebook": folder / "gradebook.db",
     }
-    nbgrader(root, "autograde", sub.module, "--student", sub.student, "--force", dirs=dirs)
-    nbgrader(root, "generate_feedback", sub.module, "--student", sub.student, "--force", dirs=dirs)
+    steps = ["-m", "retrylab.class_grading.nbgrader_steps", sub.module, sub.student, *_options(dirs)]
+    _run(root, steps, "nbgrader autograde and generate_feedback", timeout=3600)
 
 
 def record(root: Path, folder: Path, sub: Submission) -> float:
