@@ -84,6 +84,8 @@ def release(named: str | None = None, root: Path = course.COURSE) -> None:
     for module in _modules(named, root):
         _nbgrader("release_assignment", module, "--force", root=root)
         print(f"{module}: released to the exchange")
+    # The hub's kernels run this environment's Python: a fetched notebook that says so opens unmodified.
+    course.stamp_kernel(_exchange(root) / COURSE_ID / "outbound")
 
 
 def collect(named: str | None = None, root: Path = course.COURSE) -> None:

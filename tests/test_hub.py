@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from retrylab import hub as workshop_hub
+from retrylab.course import kernel_language_info
 from tests import nbgrader_course as nbc
 from tests.browser import CHROMIUM, hub_lab_screenshot
 from tests.course_files import fresh_copy
@@ -80,6 +81,7 @@ def test_learners_fetch_work_submit_and_get_feedback(workshop):
         hub.api("POST", f"/user/{user}/assignments/fetch?{COURSE_ARGS}", token=token)
         path = f"/user/{user}/api/contents/{MODULE}/{MODULE}.ipynb"
         notebook = nbformat.from_dict(hub.api("GET", path, token=token)["content"])
+        assert notebook.metadata.language_info == kernel_language_info()  # opens unmodified in JupyterLab
         if user != "cai":  # cai hands in the untouched notebook
             nbc.solved(notebook, answers)
         hub.api("PUT", path, {"type": "notebook", "format": "json", "content": notebook}, token=token)
