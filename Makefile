@@ -27,7 +27,7 @@ ROOT_FLAG    := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tools that shell out to their own commands (nbgrader -> alembic) find them here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test test-notebooks check site notebooks bench lock workshop assignments release collect autograde grade-class feedback return-feedback grades clean
+.PHONY: lab test test-papermill test-notebooks check site notebooks bench lock workshop assignments release collect autograde grade-class feedback return-feedback grades clean
 
 $(STAMP): $(LOCK) pyproject.toml workshop/package-lock.json
 	@echo "Creating the course environment for Airflow $(AIRFLOW) in $(VENV) (first time only: a few minutes)"
@@ -44,10 +44,13 @@ lab: $(STAMP)
 	$(PY) -m retrylab.course --stamp-kernel
 	cd notebooks && $(CURDIR)/$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG)
 
+# Each notebook runs once in `make test` (nbval's golden cells on solutions/; the round trips autograde only what
+# grades need); the runs with other parameters are `make test-papermill`, which CI runs on every 3.3.x release.
 test: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
 	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions \
-		--ignore-glob='tests/test_adversarial_*.py' --ignore=tests/test_hub.py --ignore=tests/test_workshop.py
+		--ignore-glob='tests/test_adversarial_*.py' --ignore=tests/test_hub.py --ignore=tests/test_workshop.py \
+		--ignore=tests/test_notebooks.py
 	@echo "The adversarial corpus and the workshops (after the rest: they keep both cores busy on their own):"
 	$(PY) -m pytest -n 2 --dist loadfile tests/test_adversarial_*.py tests/test_hub.py tests/test_workshop.py
 
@@ -57,10 +60,15 @@ CHECK_FILES = tests/test_lint.py tests/test_course.py tests/test_cli.py tests/te
 	tests/test_world.py tests/test_batch.py tests/test_home_check.py tests/test_runs.py tests/test_checks.py \
 	tests/test_m06_checks.py tests/test_grading_slice.py tests/test_class_grading.py
 
-# Every solution notebook run top to bottom (papermill with new parameters, nbval with its golden cells): what CI
-# runs on the older 3.3.x releases (`make test-notebooks AIRFLOW=3.3.0`).
-test-notebooks: $(STAMP)
-	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests/test_notebooks.py solutions
+# Every solution notebook run top to bottom with the other parameters course.toml gives it (papermill, one
+# notebook per xdist worker at a time).
+test-papermill: $(STAMP)
+	$(PY) -m pytest -n 4 --dist load tests/test_notebooks.py
+
+# Every solution notebook with other parameters and with its golden cells (nbval): what CI runs on the older 3.3.x
+# releases (`make test-notebooks AIRFLOW=3.3.0`).
+test-notebooks: test-papermill
+	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
 
 check: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks

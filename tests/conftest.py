@@ -99,39 +99,50 @@ def pytest_sessionfinish(session, exitstatus):
 
 # pytest-xdist hands out whole files (--dist loadfile) in collection order: starting the longest
 # first keeps every worker busy to the end instead of leaving one long file running alone.
-# A module's notebook (nbval), its round trip (two or more autogrades of it) and the papermill
-# runs cost what course.toml says the notebook takes; the other long files, measured alone:
+# A module's notebook (nbval) costs what course.toml says it takes; a papermill run (one test each,
+# --dist load) the same; the other long files as measured inside `make test` (pytest --durations):
 FILE_SECONDS = {
     "test_adversarial_04.py": 400,
     "test_adversarial_02.py": 350,
-    "test_m03_checks.py": 200,
-    "test_notebooks_resumable.py": 150,
-    "test_m02_checks.py": 120,
     "test_adversarial_01.py": 120,
     "test_adversarial_05.py": 100,
     "test_adversarial_03.py": 90,
     "test_hub.py": 150,
     "test_workshop.py": 110,
-    "test_notebooks_watermarks.py": 70,
-    "test_m04_checks.py": 60,
-    "test_m05_checks.py": 60,
+    "test_class_grading.py": 560,
+    "test_grading_slice.py": 365,
+    "test_roundtrip_06.py": 340,
+    "test_roundtrip_00.py": 220,
+    "test_m03_checks.py": 170,
+    "test_m06_checks.py": 160,
+    "test_m04_checks.py": 140,
+    "test_roundtrip_01.py": 120,
+    "test_roundtrip_03.py": 115,
+    "test_m02_checks.py": 110,
+    "test_roundtrip_02.py": 105,
+    "test_checks.py": 105,
+    "test_roundtrip_04.py": 90,
+    "test_roundtrip_05.py": 90,
+    "test_cli.py": 80,
+    "test_site.py": 75,
+    "test_stack.py": 70,
+    "test_validate.py": 65,
+    "test_m05_checks.py": 45,
 }
 
 
-def expected_seconds(filename: str) -> float:
+def expected_seconds(item: pytest.Item) -> float:
+    filename = Path(str(item.fspath)).name
     by_id = {m.id: m for m in modules()}
-    by_number = {m.id[:2]: m for m in modules()}
     if filename.endswith(".ipynb") and filename[: -len(".ipynb")] in by_id:
         return by_id[filename[: -len(".ipynb")]].seconds
-    if filename.startswith("test_roundtrip_") and filename[15:17] in by_number:
-        return 2 * by_number[filename[15:17]].seconds
-    if filename == "test_notebooks.py":
-        return sum(m.seconds for m in modules() if m.papermill)
+    if filename == "test_notebooks.py" and item.callspec.id in by_id:
+        return by_id[item.callspec.id].seconds
     return FILE_SECONDS.get(filename, 0)
 
 
 def pytest_collection_modifyitems(session, config, items):
-    items.sort(key=lambda item: -expected_seconds(Path(str(item.fspath)).name))
+    items.sort(key=lambda item: -expected_seconds(item))
 
 
 @pytest.fixture(scope="session")
