@@ -52,25 +52,13 @@ def pytest_configure(config):
 
 
 def _retry_nbval_kernel_start() -> None:
-    """A kernel that dies before its first reply gets a second start, as nbgrader's runs do (nbgrader_course.py).
-
-    jupyter_client picks free TCP ports and the kernel binds them a moment later; with kernels, API servers and
-    browsers starting on four workers at once, another process can take one first. nbval starts one kernel per
-    notebook, and a kernel dead at start errored all 32 cells of module 03 once in CI. Not the course's doing.
-    """
+    """nbval starts one kernel per notebook: a kernel that dies before its first reply gets a second start."""
     from nbval import kernel
 
+    from tests.course_files import once_more_if_the_kernel_died_at_start
+
     start = kernel.start_new_kernel
-
-    def start_new_kernel(*args, **kwargs):
-        try:
-            return start(*args, **kwargs)
-        except RuntimeError as exc:
-            if "Kernel died before replying" not in str(exc):
-                raise
-            return start(*args, **kwargs)
-
-    kernel.start_new_kernel = start_new_kernel
+    kernel.start_new_kernel = lambda *args, **kwargs: once_more_if_the_kernel_died_at_start(lambda: start(*args, **kwargs))
 
 
 # No test may touch the user's own Airflow home: the course runs in sandboxes, and a learner's ~/airflow

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import nbformat
 
 COURSE = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+
+def once_more_if_the_kernel_died_at_start(start: Callable[[], T]) -> T:
+    """``start()``, and a second time if its kernel died before its first reply (nothing had run yet).
+
+    jupyter_client picks free TCP ports and the kernel binds them a moment later; with kernels, API servers and
+    browsers starting on four workers at once, another process can take one first (nbval's kernel once errored all 32
+    cells of module 03 in CI; two papermill runs started together the same way). Not the course's doing. nbgrader's
+    runs retry the same way (retrylab.class_grading.nbgrader_steps).
+    """
+    try:
+        return start()
+    except RuntimeError as exc:
+        if "Kernel died before replying" not in str(exc):
+            raise
+        return start()
 
 
 def notebook(module: str) -> nbformat.NotebookNode:
@@ -52,13 +71,15 @@ def execute_solution(module: str, parameters: dict, tmp_path: Path) -> None:
 
     work = tmp_path / module
     shutil.copytree(COURSE / "solutions" / module, work, ignore=shutil.ignore_patterns(".sandbox", "dags"))
-    out = papermill.execute_notebook(
-        str(work / f"{module}.ipynb"),
-        str(work / "executed.ipynb"),
-        parameters=parameters,
-        cwd=str(work),
-        kernel_name="python3",
-        progress_bar=False,
+    out = once_more_if_the_kernel_died_at_start(
+        lambda: papermill.execute_notebook(
+            str(work / f"{module}.ipynb"),
+            str(work / "executed.ipynb"),
+            parameters=parameters,
+            cwd=str(work),
+            kernel_name="python3",
+            progress_bar=False,
+        )
     )
     errors = [o for c in out.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
