@@ -19,6 +19,8 @@ UV     := $(VENV)/bin/uv
 PORT   ?= 8888
 STAMP  := $(VENV)/.installed
 ASSIGNMENT ?=
+# nbval compares the cells tagged for it with their saved outputs, after tests/nbval_sanitize.cfg's replacements.
+NBVAL  := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # A browser only where there is a screen to show it on (not in containers or CI).
 BROWSER_FLAG := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
@@ -48,7 +50,7 @@ lab: $(STAMP)
 # grades need); the runs with other parameters are `make test-papermill`, which CI runs on every 3.3.x release.
 test: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
-	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests solutions \
+	$(PY) -m pytest -n 4 --dist loadfile $(NBVAL) tests solutions \
 		--ignore-glob='tests/test_adversarial_*.py' --ignore=tests/test_hub.py --ignore=tests/test_workshop.py \
 		--ignore=tests/test_notebooks.py
 	@echo "The adversarial corpus and the workshops (after the rest: they keep both cores busy on their own):"
@@ -68,7 +70,7 @@ test-papermill: $(STAMP)
 # Every solution notebook with other parameters and with its golden cells (nbval): what CI runs on the older 3.3.x
 # releases (`make test-notebooks AIRFLOW=3.3.0`).
 test-notebooks: test-papermill
-	$(PY) -m pytest -n 4 --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg solutions
+	$(PY) -m pytest -n 4 --dist loadfile $(NBVAL) solutions
 
 check: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks

@@ -9,6 +9,8 @@ from typing import TypeVar
 
 import nbformat
 
+from retrylab.class_grading.nbgrader_steps import KERNEL_DIED
+
 COURSE = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
@@ -24,7 +26,7 @@ def once_more_if_the_kernel_died_at_start(start: Callable[[], T]) -> T:
     try:
         return start()
     except RuntimeError as exc:
-        if "Kernel died before replying" not in str(exc):
+        if KERNEL_DIED not in str(exc):
             raise
         return start()
 
