@@ -27,6 +27,7 @@ from typing import Any
 from retrylab.checks.module import Suite
 from retrylab.checks.results import Verdict
 from retrylab.errors import LabError
+from retrylab.tries import zygote
 
 START_TIMEOUT = 120.0
 GRADE_TIMEOUT = 1800.0
@@ -41,7 +42,7 @@ class Grader:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._proc: subprocess.Popen[str] | None = None
+        self._proc: subprocess.Popen[str] | zygote.ForkedProcess | None = None
 
     @property
     def log_file(self) -> Path:
@@ -53,7 +54,7 @@ class Grader:
         self.root.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RETRYLAB_WORLD"))}
-        self._proc = subprocess.Popen(
+        self._proc = zygote.spawn("grader", [str(self.root)], env, log) or subprocess.Popen(
             [sys.executable, "-m", "retrylab.grader.server", str(self.root)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -18,6 +18,13 @@ from typing import Any, TextIO
 from retrylab.stack import signal_when_parent_dies
 
 
+def sandbox_of(root: Path):
+    """The sandbox a grader rooted at ``root`` grades in."""
+    from retrylab import sandbox
+
+    return sandbox.Sandbox(root=root.resolve(), dags=root.resolve() / "dags")
+
+
 def main(root: Path) -> None:
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # whatever prints (Airflow, a library) goes to the log
@@ -25,7 +32,7 @@ def main(root: Path) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from retrylab import sandbox
 
-    box = sandbox.create(root, root / "dags")
+    box = sandbox.create(root, sandbox_of(root).dags)
     sandbox.activate(box)
     from retrylab.tries.lab import IsolatedLab
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from retrylab import sandbox
 from retrylab.errors import LabError
+from retrylab.tries import zygote
 from retrylab.world import remote
 
 START_TIMEOUT = 90.0
@@ -38,7 +39,7 @@ class TryRunner:
     def __init__(self, box: sandbox.Sandbox, service_socket: str) -> None:
         self.box = box
         self.service_socket = service_socket
-        self._proc: subprocess.Popen[str] | None = None
+        self._proc: subprocess.Popen[str] | zygote.ForkedProcess | None = None
         self.startup_seconds = 0.0
 
     @property
@@ -69,7 +70,7 @@ class TryRunner:
             return self.startup_seconds
         started = time.monotonic()
         log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
-        self._proc = subprocess.Popen(
+        self._proc = zygote.spawn("runner", [], self.env(), log) or subprocess.Popen(
             [sys.executable, "-m", "retrylab.tries.runner"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

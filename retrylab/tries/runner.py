@@ -27,16 +27,27 @@ from retrylab.stack import signal_when_parent_dies
 HEARTBEAT_S = 0.05  # how soon the task supervisor notices its try ended (Airflow's setting takes whole seconds)
 
 
+def warm() -> None:
+    """Import Airflow and build its in-process execution API's routes now (seconds), not in the first run.
+
+    Done in this thread, before any other starts, so that a zygote can fork a warm runner (``zygote.py``)."""
+    from airflow.dag_processing.dagbag import DagBag  # noqa: F401
+    from airflow.sdk.execution_time import supervisor, task_runner  # noqa: F401 - what every try imports
+
+    supervisor.MIN_HEARTBEAT_INTERVAL = HEARTBEAT_S  # type: ignore[assignment]
+    app = supervisor.in_process_api_server().app
+    if not getattr(app, "_cadwyn_initialized", True):  # Cadwyn builds its versioned routes on the first request
+        app._cadwyn_initialize()
+
+
 def main() -> None:
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # Airflow, the tasks and the DAG's own prints go to the log
     signal_when_parent_dies(signal.SIGKILL)
     guards.install_task_policy()
+    warm()
     from airflow.dag_processing.dagbag import DagBag
-    from airflow.sdk.execution_time import supervisor
 
-    supervisor.MIN_HEARTBEAT_INTERVAL = HEARTBEAT_S  # type: ignore[assignment]
-    supervisor.in_process_api_server()  # build the execution API's routes now (seconds), not in the first run
     answers.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         request = json.loads(line)

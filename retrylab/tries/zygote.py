@@ -1,0 +1,354 @@
+"""A warm process that forks graders and try runners, so Airflow's start-up is paid once, not per submission.
+
+Why: grading one submission starts a grader and a try runner, and each used
+to import Airflow and build its in-process execution API (about 5 s of CPU a
+submission, more than grading module 00 itself). The zygote does that once,
+before it has imported any learner code or started a thread, then forks a
+child per request. The child points Airflow at its own sandbox and is a
+fresh process like any other: learner code only ever runs in children (and
+the tries they fork), never in the zygote, so nothing one submission's DAG
+does can reach another's.
+
+Used when ``RETRYLAB_ZYGOTE`` names its socket (``make grade-class``,
+``make autograde``, the test suite); without it, graders and runners start as
+plain processes. Protocol (``SOCK_SEQPACKET``, one JSON message each way):
+``{"role", "args", "env", "cwd"}`` with the child's stdin, stdout and stderr
+as passed file descriptors, answered by ``{"pid"}``, later ``{"exit"}`` (a
+``Popen.returncode``). A client that disconnects first has its child's
+process group killed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+SOCKET_ENV = "RETRYLAB_ZYGOTE"
+START_TIMEOUT = 90.0
+
+
+# -- the zygote ---------------------------------------------------------------
+def warm() -> None:
+    """Import and build, in this thread, everything a grader and a try runner would at their start."""
+    from retrylab import guards
+    from retrylab.tries import runner
+
+    guards.install_task_policy()
+    runner.warm()
+    import sqlalchemy.orm
+
+    import retrylab.grading  # noqa: F401 - the grader's checks
+    import retrylab.tries.lab  # noqa: F401 - and its lab
+
+    sqlalchemy.orm.configure_mappers()
+
+
+def serve(path: Path, answers) -> None:
+    """Fork a child per request until the process that started the zygote goes away.
+
+    ``answers`` (the starter's pipe) gets one ready line and is closed: no child inherits it."""
+    from retrylab.stack import signal_when_parent_dies
+
+    signal_when_parent_dies(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    listener.bind(str(path))
+    listener.listen(64)
+    answers.write(json.dumps({"ready": True}) + "\n")
+    answers.close()
+    children: dict[int, socket.socket] = {}  # pid -> the client that asked for it
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ)
+    try:
+        while True:
+            for key, _ in sel.select(timeout=0.1):
+                if key.fileobj is listener:
+                    client, _ = listener.accept()
+                    _fork(client, listener, sel, children)
+                else:  # a client went away (or spoke out of turn): its child goes with it
+                    client = key.fileobj
+                    sel.unregister(client)
+                    for pid in [p for p, c in children.items() if c is client]:
+                        _kill(pid)
+            _reap(sel, children)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        for pid in children:
+            _kill(pid)
+
+
+def _kill(pid: int) -> None:
+    """The child and its process group (it may not have made its own group yet)."""
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(pid, signal.SIGKILL)
+
+
+def _fork(client: socket.socket, listener: socket.socket, sel: selectors.BaseSelector, children: dict) -> None:
+    try:
+        message, fds, _, _ = socket.recv_fds(client, 1 << 20, 3)
+        request = json.loads(message)
+    except (OSError, ValueError):
+        client.close()
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the zygote's loop
+        code = 1
+        try:
+            listener.close()
+            client.close()
+            for other in children.values():
+                other.close()
+            code = _become(request, fds)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:  # noqa: BLE001 - reported in the child's own log
+            traceback.print_exc()
+        finally:
+            with contextlib.suppress(BaseException):
+                atexit._run_exitfuncs()  # what a normal exit runs (the grader closes its try runner)
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(code)
+    for fd in fds:
+        os.close(fd)
+    children[pid] = client
+    client.send(json.dumps({"pid": pid}).encode())
+    sel.register(client, selectors.EVENT_READ)
+
+
+def _reap(sel: selectors.BaseSelector, children: dict[int, socket.socket]) -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        client = children.pop(pid, None)
+        if client is None:
+            continue
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            sel.unregister(client)
+            client.send(json.dumps({"exit": _returncode(status)}).encode())
+        client.close()
+
+
+def _returncode(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+def _become(request: dict[str, Any], fds: list[int]) -> int:
+    """In the fresh child: take the client's pipes, environment and folder, point Airflow at them, and run."""
+    os.setsid()
+    for target, fd in zip((0, 1, 2), fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for name, fd in (("stdin", 0), ("stdout", 1), ("stderr", 2)):  # the zygote's own streams stay behind
+        setattr(sys, name, os.fdopen(fd, "w", buffering=1, closefd=False) if fd else os.fdopen(fd, closefd=False))
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    if request["role"] == "runner":
+        from retrylab.tries import runner
+
+        _retarget_airflow()
+        runner.main()
+    elif request["role"] == "grader":
+        from retrylab.grader import server
+
+        root = Path(request["args"][0])
+        os.environ.update(server.sandbox_of(root).env())  # where server.main opens its sandbox
+        _retarget_airflow()
+        server.main(root)
+    else:
+        raise ValueError(f"unknown role {request['role']!r}")
+    return 0
+
+
+def _retarget_airflow() -> None:
+    """Airflow read its home, DAGs folder and database at import (the zygote's): read them again."""
+    from airflow import configuration, settings
+
+    home = os.environ["AIRFLOW_HOME"]
+    configuration.AIRFLOW_HOME = home
+    settings.AIRFLOW_HOME = home
+    settings.dispose_orm(do_log=False)
+    settings.configure_vars()
+    settings.configure_orm()
+
+
+# -- the client side ------------------------------------------------------------
+class ForkedProcess:
+    """A child of the zygote, answering the part of ``subprocess.Popen`` the grader and the try runner use."""
+
+    def __init__(self, conn: socket.socket, pid: int, stdin, stdout) -> None:
+        self._conn = conn
+        self.pid = pid
+        self.stdin = stdin
+        self.stdout = stdout
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            with contextlib.suppress(BlockingIOError, InterruptedError):
+                self._conn.setblocking(False)
+                self._record(self._conn.recv(4096))
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self._conn.setblocking(True)
+            self._conn.settimeout(timeout)
+            try:
+                self._record(self._conn.recv(4096))
+            except TimeoutError:
+                raise subprocess.TimeoutExpired(f"zygote child {self.pid}", timeout or 0) from None
+        assert self.returncode is not None
+        return self.returncode
+
+    def _record(self, message: bytes) -> None:
+        # An empty read: the zygote itself is gone, and it took its children with it.
+        self.returncode = json.loads(message)["exit"] if message else -signal.SIGKILL
+        self._conn.close()
+
+
+def available() -> str | None:
+    """The zygote's socket, if this process was given one that exists."""
+    path = os.environ.get(SOCKET_ENV)
+    return path if path and Path(path).exists() else None
+
+
+def spawn(role: str, args: list[str], env: dict[str, str], stderr) -> ForkedProcess | None:
+    """Start ``role`` as a child of the zygote with text pipes like ``Popen(..., text=True, bufsize=1)``;
+    None when there is no zygote to ask (the caller starts a plain process)."""
+    path = available()
+    if path is None:
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        conn.connect(path)
+    except OSError:
+        conn.close()
+        return None
+    child_in, to_child = os.pipe()
+    from_child, child_out = os.pipe()
+    try:
+        request = {"role": role, "args": args, "env": env, "cwd": os.getcwd()}
+        socket.send_fds(conn, [json.dumps(request).encode()], [child_in, child_out, stderr.fileno()])
+        conn.settimeout(START_TIMEOUT)
+        reply = conn.recv(4096)
+    except OSError:
+        conn.close()
+        for fd in (to_child, from_child):
+            os.close(fd)
+        return None
+    finally:
+        os.close(child_in)
+        os.close(child_out)
+    if not reply:  # the zygote closed the connection without forking
+        conn.close()
+        for fd in (to_child, from_child):
+            os.close(fd)
+        return None
+    return ForkedProcess(
+        conn,
+        json.loads(reply)["pid"],
+        os.fdopen(to_child, "w", buffering=1),
+        os.fdopen(from_child, "r", buffering=1),
+    )
+
+
+class Zygote:
+    """Start a zygote for this process and what it starts (``with Zygote(): ...`` sets ``RETRYLAB_ZYGOTE``)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._tmp = None if folder else tempfile.TemporaryDirectory(prefix="retrylab-zygote-")
+        self.folder = Path(folder or self._tmp.name)  # type: ignore[union-attr]
+        self.socket = self.folder / "zygote.sock"
+        self._proc: subprocess.Popen[str] | None = None
+        self._previous: str | None = None
+
+    def start(self) -> Zygote:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log = open(self.folder / "zygote.log", "a")  # noqa: SIM115 - handed to the child
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RETRYLAB_WORLD"))}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "retrylab.tries.zygote", str(self.folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=env,
+            text=True,
+            start_new_session=True,
+        )
+        log.close()
+        started = time.monotonic()
+        line = self._proc.stdout.readline() if self._proc.stdout else ""
+        if not line.startswith('{"ready"'):
+            self.stop()
+            raise RuntimeError(f"The grading zygote did not start in {time.monotonic() - started:.0f} s; see "
+                               f"{self.folder / 'zygote.log'}")
+        self._previous = os.environ.get(SOCKET_ENV)
+        os.environ[SOCKET_ENV] = str(self.socket)
+        return self
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if os.environ.get(SOCKET_ENV) == str(self.socket):
+            if self._previous is None:
+                os.environ.pop(SOCKET_ENV, None)
+            else:
+                os.environ[SOCKET_ENV] = self._previous
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+            if proc.stdout:
+                proc.stdout.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Zygote:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main(folder: Path) -> None:
+    """``python -m retrylab.tries.zygote FOLDER``: warm up in a sandbox of its own in FOLDER, then serve."""
+    from retrylab import sandbox
+
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # what Airflow prints at import goes to the log
+    sandbox.activate(sandbox.create(folder / "home"))
+    warm()
+    serve(folder / "zygote.sock", answers)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
