@@ -121,15 +121,18 @@ def _exchange(root: Path) -> Path:
 
 def autograde(named: str | None = None, root: Path = course.COURSE) -> None:
     """nbgrader autograde for every module (or one) that has submissions; assignments added first if missing."""
+    from retrylab.tries.zygote import Zygote
+
     modules = _modules(named, root)
     _ensure_in_gradebook(modules, root)
-    for i, module in enumerate(modules, 1):
-        students = _students("submitted", module, root)
-        if not students:
-            print(f"[{i}/{len(modules)}] {module}: no submissions in grading/submitted/<student>/{module}/")
-            continue
-        print(f"[{i}/{len(modules)}] {module}: autograding {len(students)} submission(s): {', '.join(students)}", flush=True)
-        _nbgrader("autograde", module, "--force", root=root)
+    with Zygote():  # every submission's grader forked warm, not started cold
+        for i, module in enumerate(modules, 1):
+            students = _students("submitted", module, root)
+            if not students:
+                print(f"[{i}/{len(modules)}] {module}: no submissions in grading/submitted/<student>/{module}/")
+                continue
+            print(f"[{i}/{len(modules)}] {module}: autograding {len(students)} submission(s): {', '.join(students)}", flush=True)
+            _nbgrader("autograde", module, "--force", root=root)
 
 
 def feedback(named: str | None = None, root: Path = course.COURSE) -> None:

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from retrylab.class_grading import submission
+from retrylab.tries import zygote
 from tests.course_files import COURSE, notebook
 
 Edit = Callable[[nbformat.NotebookNode, dict[str, str]], None]
@@ -47,11 +48,17 @@ def solutions_by_id(assignment: str) -> dict[str, str]:
     }
 
 
-def nbgrader(root: Path, *args: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    """nbgrader for the course, with every folder it writes in ``root`` (the class grader's own driver)."""
+def nbgrader(root: Path, *args: str, extra: tuple[str, ...] = (), warm: bool = True) -> subprocess.CompletedProcess[str]:
+    """nbgrader for the course, with every folder it writes in ``root`` (the class grader's own driver);
+    ``warm``: its graders forked from this process's zygote, as ``make autograde`` and the class grader do."""
     folders = ("release", "submitted", "autograded", "feedback")
     dirs = {f"{name}_directory": root / name for name in folders} | {"gradebook": root / "gradebook.db"}
-    return submission.nbgrader(COURSE, *args, *extra, dirs=dirs, timeout=1200)
+    with pytest.MonkeyPatch.context() as patch:
+        if not warm:  # plain nbgrader: every grader starts cold
+            patch.delenv(zygote.SOCKET_ENV, raising=False)
+        elif args[0] == "autograde":
+            zygote.shared()
+        return submission.nbgrader(COURSE, *args, *extra, dirs=dirs, timeout=1200)
 
 
 def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[str, ...] = ()) -> Graded:

@@ -23,6 +23,7 @@ from retrylab.class_grading.deployment import CeleryGradingDeployment, GradingDe
 from retrylab.class_grading.submission import COURSE_ID, gradebook
 from retrylab.class_grading.submissions import Submission, find
 from retrylab.errors import LabError
+from retrylab.tries import zygote
 
 FINISHED = ("success", "failed")
 NOT_GRADED = ("failed", "upstream_failed", "skipped", "removed")
@@ -78,8 +79,10 @@ def grade_class(
         where = f"{workers} at once on {celery_workers} Celery workers, Redis on 127.0.0.1"
     else:
         stack, where = GradingDeployment(box, workers, env), f"{workers} at once, LocalExecutor"
+    warm = zygote.Zygote(work / "zygote.log")  # graders forked warm; the deployment's workers inherit its socket
     try:
         print(f"Starting the grading deployment ({where}; its log: {stack.log_file}) ...", file=out, flush=True)
+        warm.start()
         stack.start()
         if resume:
             run_id = previous["run_id"]
@@ -91,6 +94,7 @@ def grade_class(
         state, failed = follow(stack, run_id, [s.label for s in subs], out)
     finally:
         stack.close()
+        warm.stop()
     _write_json(work / "run.json", {"run_id": run_id, "conf": conf, "state": state})
     outcome = Outcome(run_id, state, scores(root, subs), time.monotonic() - started, resumed=resume, failed=failed)
     report(outcome, subs, root, out)

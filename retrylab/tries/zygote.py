@@ -30,7 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -278,19 +278,27 @@ def spawn(role: str, args: list[str], env: dict[str, str], stderr) -> ForkedProc
 
 
 class Zygote:
-    """Start a zygote for this process and what it starts (``with Zygote(): ...`` sets ``RETRYLAB_ZYGOTE``)."""
+    """A zygote for this process and what it starts (``with Zygote(): ...`` sets ``RETRYLAB_ZYGOTE``).
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self._tmp = None if folder else tempfile.TemporaryDirectory(prefix="retrylab-zygote-")
-        self.folder = Path(folder or self._tmp.name)  # type: ignore[union-attr]
+    Its socket and sandbox live in a short temporary folder (a Unix socket's path has at most 107 bytes);
+    ``log_file`` keeps its log where the caller's other logs are."""
+
+    def __init__(self, log_file: Path | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="retrylab-zygote-")
+        self.folder = Path(self._tmp.name)
         self.socket = self.folder / "zygote.sock"
+        self.log_file = Path(log_file) if log_file else self.folder / "zygote.log"
         self._proc: subprocess.Popen[str] | None = None
         self._previous: str | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
     def start(self) -> Zygote:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        log = open(self.folder / "zygote.log", "a")  # noqa: SIM115 - handed to the child
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RETRYLAB_WORLD"))}
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RETRYLAB_WORLD", SOCKET_ENV))}
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "retrylab.tries.zygote", str(self.folder)],
             stdin=subprocess.DEVNULL,
@@ -301,12 +309,13 @@ class Zygote:
             start_new_session=True,
         )
         log.close()
-        started = time.monotonic()
-        line = self._proc.stdout.readline() if self._proc.stdout else ""
+        assert self._proc.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._proc.stdout, selectors.EVENT_READ)
+            line = self._proc.stdout.readline() if sel.select(START_TIMEOUT) else ""
         if not line.startswith('{"ready"'):
             self.stop()
-            raise RuntimeError(f"The grading zygote did not start in {time.monotonic() - started:.0f} s; see "
-                               f"{self.folder / 'zygote.log'}")
+            raise RuntimeError(f"The grading zygote did not start; see {self.log_file}")
         self._previous = os.environ.get(SOCKET_ENV)
         os.environ[SOCKET_ENV] = str(self.socket)
         return self
@@ -320,7 +329,7 @@ class Zygote:
                 os.environ[SOCKET_ENV] = self._previous
         if proc is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGTERM)
+                os.killpg(proc.pid, signal.SIGTERM)  # it kills its children on the way out
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -329,7 +338,7 @@ class Zygote:
                 proc.wait(5)
             if proc.stdout:
                 proc.stdout.close()
-        if self._tmp is not None:
+        with contextlib.suppress(OSError):
             self._tmp.cleanup()
 
     def __enter__(self) -> Zygote:
@@ -337,6 +346,19 @@ class Zygote:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+_SHARED: list[Zygote] = []
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> Zygote:
+    """This process's zygote (set in ``RETRYLAB_ZYGOTE``), started on first use and stopped at exit."""
+    with _SHARED_LOCK:
+        if not (_SHARED and _SHARED[0].running):
+            _SHARED[:] = [Zygote().start()]
+            atexit.register(_SHARED[0].stop)
+        return _SHARED[0]
 
 
 def main(folder: Path) -> None:
