@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,8 @@ def warm() -> None:
 
     guards.install_task_policy()
     runner.warm()
+    import nbgrader.apps.api  # noqa: F401 - autograde's own process (``run``)
+    import nbgrader.apps.nbgraderapp  # noqa: F401
     import sqlalchemy.orm
 
     import retrylab.grading  # noqa: F401 - the grader's checks
@@ -179,6 +182,11 @@ def _become(request: dict[str, Any], fds: list[int]) -> int:
         os.environ.update(server.sandbox_of(root).env())  # where server.main opens its sandbox
         _retarget_airflow()
         server.main(root)
+    elif request["role"] == "module":  # python -m MODULE ARGS (nbgrader and its steps, with nbgrader imported)
+        import runpy
+
+        sys.argv = [request["args"][0], *request["args"][1:]]
+        runpy.run_module(request["args"][0], run_name="__main__", alter_sys=True)
     else:
         raise ValueError(f"unknown role {request['role']!r}")
     return 0
@@ -225,6 +233,11 @@ class ForkedProcess:
         assert self.returncode is not None
         return self.returncode
 
+    def kill(self) -> None:
+        for kill in (os.killpg, os.kill):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(self.pid, signal.SIGKILL)
+
     def _record(self, message: bytes) -> None:
         # An empty read: the zygote itself is gone, and it took its children with it.
         self.returncode = json.loads(message)["exit"] if message else -signal.SIGKILL
@@ -237,9 +250,9 @@ def available() -> str | None:
     return path if path and Path(path).exists() else None
 
 
-def spawn(role: str, args: list[str], env: dict[str, str], stderr) -> ForkedProcess | None:
+def spawn(role: str, args: list[str], env: dict[str, str], stderr, cwd: str | os.PathLike | None = None) -> ForkedProcess | None:
     """Start ``role`` as a child of the zygote with text pipes like ``Popen(..., text=True, bufsize=1)``;
-    None when there is no zygote to ask (the caller starts a plain process)."""
+    ``stderr``: a file or a file descriptor. None when there is no zygote to ask (start a plain process)."""
     path = available()
     if path is None:
         return None
@@ -252,8 +265,9 @@ def spawn(role: str, args: list[str], env: dict[str, str], stderr) -> ForkedProc
     child_in, to_child = os.pipe()
     from_child, child_out = os.pipe()
     try:
-        request = {"role": role, "args": args, "env": env, "cwd": os.getcwd()}
-        socket.send_fds(conn, [json.dumps(request).encode()], [child_in, child_out, stderr.fileno()])
+        request = {"role": role, "args": args, "env": env, "cwd": str(cwd or os.getcwd())}
+        err = stderr if isinstance(stderr, int) else stderr.fileno()
+        socket.send_fds(conn, [json.dumps(request).encode()], [child_in, child_out, err])
         conn.settimeout(START_TIMEOUT)
         reply = conn.recv(4096)
     except OSError:
@@ -275,6 +289,43 @@ def spawn(role: str, args: list[str], env: dict[str, str], stderr) -> ForkedProc
         os.fdopen(to_child, "w", buffering=1),
         os.fdopen(from_child, "r", buffering=1),
     )
+
+
+def run(args: list[str], *, cwd: str | os.PathLike, env: dict[str, str], timeout: float | None = None) -> subprocess.CompletedProcess[str] | None:
+    """``python -m MODULE ARGS`` (``args`` as for ``subprocess.run([sys.executable, *args])``) forked from the
+    zygote, output captured; None when there is no zygote or ``args`` is not ``-m MODULE ...``."""
+    if args[:1] != ["-m"]:
+        return None
+    err_read, err_write = os.pipe()
+    try:
+        child = spawn("module", args[1:], env, err_write, cwd)
+    finally:
+        os.close(err_write)
+    if child is None:
+        os.close(err_read)
+        return None
+    child.stdin.close()
+    out: dict[int, list[bytes]] = {child.stdout.fileno(): [], err_read: []}
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        for fd in out:
+            sel.register(fd, selectors.EVENT_READ)
+        while sel.get_map():
+            ready = sel.select(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if not ready:
+                child.kill()
+                child.wait(10)
+                raise subprocess.TimeoutExpired(args, timeout or 0)
+            for key, _ in ready:
+                chunk = os.read(key.fd, 1 << 16)
+                if chunk:
+                    out[key.fd].append(chunk)
+                else:
+                    sel.unregister(key.fd)
+    stdout = b"".join(out[child.stdout.fileno()]).decode(errors="replace")
+    child.stdout.close()
+    os.close(err_read)
+    return subprocess.CompletedProcess(args, child.wait(), stdout, b"".join(out[err_read]).decode(errors="replace"))
 
 
 class Zygote:
