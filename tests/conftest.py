@@ -97,8 +97,8 @@ FILE_SECONDS = {
     "test_adversarial_03.py": 90,
     "test_hub.py": 150,
     "test_workshop.py": 110,
-    "test_class_grading.py": 560,
-    "test_grading_slice.py": 365,
+    "test_class_grading.py": 340,
+    "test_grading_slice.py": 190,
     "test_roundtrip_06.py": 340,
     "test_roundtrip_00.py": 220,
     "test_m03_checks.py": 170,
@@ -116,6 +116,7 @@ FILE_SECONDS = {
     "test_stack.py": 70,
     "test_validate.py": 65,
     "test_m05_checks.py": 45,
+    "test_zygote.py": 30,
 }
 
 
