@@ -2,9 +2,10 @@
 
 1. A class: ``--learners`` learners in each module, their notebooks a mix of four kinds in turn (solved, partial:
    the last answer left as released, untouched, broken: a syntax error in the first answer).
-2. nbgrader's own ``autograde``, one submission after another (the course's config, so with the grading slice),
-   of one submission of each kind per module: its seconds per submission. The class's sequential time is
-   extrapolated from these (every learner of a kind hands in the same notebook), and said to be.
+2. nbgrader's own ``autograde``, one submission after another (the course's config, so with the grading slice;
+   no zygote: every process starts cold), of one submission of each kind per module: its seconds per
+   submission. The class's sequential time is extrapolated from these (every learner of a kind hands in the
+   same notebook), and said to be.
    These gradings are also the reference scores.
 3. The class grader on the whole class (LocalExecutor, ``--workers`` at once): wall time, peak memory (the
    RSS of every process it started, sampled each second), and every score checked against its kind's.
@@ -72,7 +73,7 @@ def sequential_sample(module: str) -> dict:
     """nbgrader autograde, one student of each kind after another: seconds per submission and the scores."""
     with tempfile.TemporaryDirectory(prefix="retrylab-bench-class-") as tmp:
         started = time.monotonic()
-        graded = nbc.grade(Path(tmp), module, KINDS)
+        graded = nbc.grade(Path(tmp), module, KINDS, warm=False)  # nbgrader as it comes: every process cold
         seconds = time.monotonic() - started
     return {"per_submission": seconds / len(KINDS), "scores": {kind: graded.total(kind) for kind in KINDS}}
 

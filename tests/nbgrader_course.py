@@ -61,8 +61,9 @@ def nbgrader(root: Path, *args: str, extra: tuple[str, ...] = (), warm: bool = T
         return submission.nbgrader(COURSE, *args, *extra, dirs=dirs, timeout=1200)
 
 
-def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[str, ...] = ()) -> Graded:
-    """Release the assignment, hand in one edited copy per student, autograde, make feedback."""
+def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[str, ...] = (), warm: bool = True) -> Graded:
+    """Release the assignment, hand in one edited copy per student, autograde (``warm``: see ``nbgrader``), make
+    feedback."""
     root.mkdir(parents=True, exist_ok=True)
     nbgrader(root, "generate_assignment", assignment, "--force")
     release = nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
@@ -73,8 +74,8 @@ def grade(root: Path, assignment: str, students: dict[str, Edit], extra: tuple[s
         folder = root / "submitted" / student / assignment
         folder.mkdir(parents=True)
         nbformat.write(copy, folder / f"{assignment}.ipynb")
-    log = nbgrader(root, "autograde", assignment, "--force", extra=extra).stderr
-    nbgrader(root, "generate_feedback", assignment, "--force")
+    log = nbgrader(root, "autograde", assignment, "--force", extra=extra, warm=warm).stderr
+    nbgrader(root, "generate_feedback", assignment, "--force", warm=warm)
     from nbgrader.api import Gradebook
 
     scores: dict[str, dict[str, float]] = {}
