@@ -82,7 +82,8 @@ def main(argv: list[str]) -> int:
         print(
             f"{module:<26}{full:>8.1f}{sliced:>10.1f}{warm:>8.1f}{1 - warm / full:>8.0%}"
             f"{r['cells']['full']:>6} -> {r['cells']['sliced']:<3}  "
-            " / ".join(format(r["scores"][way], "g") for way in totals) + ("" if same else "  DIFFER"),
+            + " / ".join(format(r["scores"][way], "g") for way in totals)
+            + ("" if same else "  DIFFER"),
             flush=True,
         )
     full, sliced, warm = totals["full"], totals["sliced"], totals["warm"]

@@ -24,7 +24,7 @@ def graded(tmp_path_factory):
             # Endless without eating a core: the machine grades the other students meanwhile.
             "endless_cell": nbc.answer_with(CELL, "import time\nwhile True:\n    time.sleep(0.1)"),
         },
-        extra=("--Execute.timeout=120",),  # the endless cell's cost; a graded cell needs well under it when busy
+        extra=("--Execute.timeout=60",),  # the endless cell's cost; a graded cell needs a few seconds (warm), well under it when busy
     )
 
 
