@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -52,19 +51,8 @@ class Grader:
         if self._proc is not None and self._proc.poll() is None:
             return
         self.root.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RETRYLAB_WORLD"))}
-        self._proc = zygote.spawn("grader", [str(self.root)], env, log) or subprocess.Popen(
-            [sys.executable, "-m", "retrylab.grader.server", str(self.root)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env=env,
-            text=True,
-            bufsize=1,
-            start_new_session=True,
-        )
-        log.close()
+        self._proc = zygote.python_process("retrylab.grader.server", [str(self.root)], env, self.log_file, role="grader")
         _LIVE.add(self)
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, args=(self._proc.stdout,), name="retrylab-grader-reader", daemon=True).start()
@@ -143,12 +131,7 @@ class Grader:
             return
         with contextlib.suppress(OSError):
             proc.stdin and proc.stdin.close()  # the grader stops its runner and exits
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+        zygote.wait_or_kill(proc, 5)
         with contextlib.suppress(OSError):
             proc.stdout and proc.stdout.close()
 

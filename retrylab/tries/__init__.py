@@ -16,7 +16,6 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -69,18 +68,7 @@ class TryRunner:
         if self.running:
             return self.startup_seconds
         started = time.monotonic()
-        log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
-        self._proc = zygote.spawn("runner", [], self.env(), log) or subprocess.Popen(
-            [sys.executable, "-m", "retrylab.tries.runner"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env=self.env(),
-            text=True,
-            bufsize=1,
-            start_new_session=True,  # its own process group, stopped as one
-        )
-        log.close()
+        self._proc = zygote.python_process("retrylab.tries.runner", [], self.env(), self.log_file, role="runner")
         _LIVE.add(self)
         reply = self._receive(START_TIMEOUT, "start")
         if reply.get("ready") is not True:

@@ -291,6 +291,35 @@ def spawn(role: str, args: list[str], env: dict[str, str], stderr, cwd: str | os
     )
 
 
+def python_process(
+    module: str, args: list[str], env: dict[str, str], log_file: Path, *, role: str | None = None, stdin: int = subprocess.PIPE
+) -> subprocess.Popen[str] | ForkedProcess:
+    """``python -m module args`` in a session of its own, answering on a text pipe, its stderr appended to
+    ``log_file``: forked from the zygote as ``role`` when there is one, else started cold."""
+    with open(log_file, "a") as log:
+        forked = spawn(role, args, env, log) if role else None
+        return forked or subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=env,
+            text=True,
+            bufsize=1,
+            start_new_session=True,  # its own process group, stopped as one
+        )
+
+
+def wait_or_kill(proc: subprocess.Popen[str] | ForkedProcess, seconds: float) -> None:
+    """Give a process ``seconds`` to end, then kill its process group."""
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
 def run(args: list[str], *, cwd: str | os.PathLike, env: dict[str, str], timeout: float | None = None) -> subprocess.CompletedProcess[str] | None:
     """``python -m MODULE ARGS`` (``args`` as for ``subprocess.run([sys.executable, *args])``) forked from the
     zygote, output captured; None when there is no zygote or ``args`` is not ``-m MODULE ...``."""
@@ -348,19 +377,10 @@ class Zygote:
 
     def start(self) -> Zygote:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "a")  # noqa: SIM115 - handed to the child
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RETRYLAB_WORLD", SOCKET_ENV))}
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "retrylab.tries.zygote", str(self.folder)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env=env,
-            text=True,
-            start_new_session=True,
-        )
-        log.close()
-        assert self._proc.stdout is not None
+        proc = python_process("retrylab.tries.zygote", [str(self.folder)], env, self.log_file, stdin=subprocess.DEVNULL)
+        assert isinstance(proc, subprocess.Popen) and proc.stdout is not None
+        self._proc = proc
         with selectors.DefaultSelector() as sel:
             sel.register(self._proc.stdout, selectors.EVENT_READ)
             line = self._proc.stdout.readline() if sel.select(START_TIMEOUT) else ""
@@ -381,12 +401,7 @@ class Zygote:
         if proc is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGTERM)  # it kills its children on the way out
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+            wait_or_kill(proc, 10)
             if proc.stdout:
                 proc.stdout.close()
         with contextlib.suppress(OSError):
