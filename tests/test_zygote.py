@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -136,6 +139,30 @@ def test_its_children_go_with_the_zygote_and_without_one_processes_start_cold(tm
         os.environ.pop(zygote.SOCKET_ENV)
         if before is not None:
             os.environ[zygote.SOCKET_ENV] = before
+
+
+def test_a_zygote_started_from_a_thread_outlives_the_thread_and_not_its_process(tmp_path):
+    started: list[zygote.Zygote] = []
+    thread = threading.Thread(target=lambda: started.append(zygote.Zygote().start()))
+    thread.start()
+    thread.join()  # a thread that ends (as the tests' grading threads do) must not take the zygote with it
+    z = started[0]
+    try:
+        time.sleep(1)
+        one = runner(tmp_path / "a")
+        one.start()
+        assert isinstance(one._proc, zygote.ForkedProcess) and z.running
+        one.close()
+    finally:
+        z.stop()
+    owner = subprocess.Popen(
+        [sys.executable, "-c", "from retrylab.tries import zygote; z = zygote.Zygote().start(); print(z._proc.pid, flush=True); input()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    pid = int(owner.stdout.readline())
+    owner.kill()  # no clean-up code runs in the owner
+    owner.wait()
+    assert gone(pid), "the zygote outlived the process that started it"
 
 
 def _leaky(folder: Path) -> Path:

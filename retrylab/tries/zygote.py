@@ -58,13 +58,13 @@ def warm() -> None:
     sqlalchemy.orm.configure_mappers()
 
 
-def serve(path: Path, answers) -> None:
+def serve(path: Path, answers, starter: int) -> None:
     """Fork a child per request until the process that started the zygote goes away.
 
     ``answers`` (the starter's pipe) gets one ready line and is closed: no child inherits it."""
-    from retrylab.stack import signal_when_parent_dies
-
-    signal_when_parent_dies(signal.SIGTERM)
+    # Not PR_SET_PDEATHSIG: it fires when the starting *thread* ends, and a zygote started from a worker thread
+    # (the tests grade students in threads) would take every child with it mid-grade. The parent process is
+    # watched instead (``starter``, its pid): when it dies, this process is handed to another parent.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     with contextlib.suppress(FileNotFoundError):
@@ -88,6 +88,8 @@ def serve(path: Path, answers) -> None:
                     for pid in [p for p, c in children.items() if c is client]:
                         _kill(pid)
             _reap(sel, children)
+            if os.getppid() != starter:
+                return  # whoever started the zygote is gone: so are its children (below)
     finally:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
@@ -431,11 +433,12 @@ def main(folder: Path) -> None:
     """``python -m retrylab.tries.zygote FOLDER``: warm up in a sandbox of its own in FOLDER, then serve."""
     from retrylab import sandbox
 
+    starter = os.getppid()
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # what Airflow prints at import goes to the log
     sandbox.activate(sandbox.create(folder / "home"))
     warm()
-    serve(folder / "zygote.sock", answers)
+    serve(folder / "zygote.sock", answers, starter)
 
 
 if __name__ == "__main__":
