@@ -12,6 +12,7 @@ import pytest
 
 from retrylab.guards import TIMED_OUT
 from tests.course_files import dag_source
+from tests.processes import still_running
 
 SLEEPER = '''
 import time
@@ -89,25 +90,6 @@ def test_no_process_is_left_when_the_kernel_that_started_the_stack_dies(tmp_path
     owner.kill()  # like a kernel killed by the OS: no atexit, no cleanup code runs
     owner.wait()
     assert not still_running(pids, within=20)
-
-
-def still_running(pids: list[int], within: float) -> list[int]:
-    """The pids that are still alive (not zombies) after waiting up to ``within`` seconds for them to go."""
-
-    def alive() -> list[int]:
-        out = []
-        for pid in pids:
-            try:
-                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                    out.append(pid)
-            except psutil.NoSuchProcess:
-                pass
-        return out
-
-    deadline = time.monotonic() + within
-    while alive() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return alive()
 
 
 def test_an_interrupt_during_a_kill_mode_run_stops_every_stack_process(tmp_path):

@@ -12,13 +12,13 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from retrylab import sandbox
 from retrylab.grader import Grader
 from retrylab.tries import TryRunner, zygote
 from tests.course_files import dag_source
+from tests.processes import still_running
 
 # A DAG whose task id says how many times this process imported the file before: a zygote that had imported
 # one submission's file (or kept what it did to the interpreter) would show it in the next runner's answer.
@@ -46,18 +46,6 @@ LEAKY = textwrap.dedent(
 def warm():
     with zygote.Zygote() as z:
         yield z
-
-
-def gone(pid: int, within: float = 10.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def runner(root: Path) -> TryRunner:
@@ -105,18 +93,18 @@ def test_nothing_one_submission_imports_reaches_the_next(warm, tmp_path):
 
 def test_a_child_goes_when_its_client_does_and_reports_how_it_ended(warm, tmp_path):
     with open(tmp_path / "log", "w") as log:
-        child = zygote.spawn("runner", [], {**os.environ, **sandbox.create(tmp_path / "a").env()}, log)
-        other = zygote.spawn("runner", [], {**os.environ, **sandbox.create(tmp_path / "b").env()}, log)
+        child = zygote.spawn("retrylab.tries.runner", [], {**os.environ, **sandbox.create(tmp_path / "a").env()}, log)
+        other = zygote.spawn("retrylab.tries.runner", [], {**os.environ, **sandbox.create(tmp_path / "b").env()}, log)
     assert child is not None and other is not None
     assert child.stdout.readline().startswith('{"ready"')
     child.stdin.close()  # the runner's request stream ends: it exits cleanly
     assert child.wait(30) == 0
     os.kill(other.pid, signal.SIGKILL)
     assert other.wait(30) == -signal.SIGKILL
-    third = zygote.spawn("runner", [], {**os.environ, **sandbox.create(tmp_path / "c").env()}, open(os.devnull, "w"))
+    third = zygote.spawn("retrylab.tries.runner", [], {**os.environ, **sandbox.create(tmp_path / "c").env()}, open(os.devnull, "w"))
     assert third is not None
     third._conn.close()  # the grader holding it died without a word
-    assert gone(third.pid), "the zygote left a runner whose grader had gone"
+    assert not still_running([third.pid], within=10), "the zygote left a runner whose grader had gone"
 
 
 def test_its_children_go_with_the_zygote_and_without_one_processes_start_cold(tmp_path):
@@ -126,7 +114,7 @@ def test_its_children_go_with_the_zygote_and_without_one_processes_start_cold(tm
     one.start()
     assert isinstance(one._proc, zygote.ForkedProcess) and os.environ[zygote.SOCKET_ENV] == str(z.socket)
     z.stop()
-    assert gone(one.pid) and os.environ.get(zygote.SOCKET_ENV) == before
+    assert not still_running([one.pid], within=10) and os.environ.get(zygote.SOCKET_ENV) == before
     one.close()
     os.environ[zygote.SOCKET_ENV] = str(tmp_path / "nobody-listens.sock")
     try:
@@ -162,7 +150,7 @@ def test_a_zygote_started_from_a_thread_outlives_the_thread_and_not_its_process(
     pid = int(owner.stdout.readline())
     owner.kill()  # no clean-up code runs in the owner
     owner.wait()
-    assert gone(pid), "the zygote outlived the process that started it"
+    assert not still_running([pid], within=10), "the zygote outlived the process that started it"
 
 
 def _leaky(folder: Path) -> Path:

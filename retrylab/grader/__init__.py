@@ -52,7 +52,10 @@ class Grader:
             return
         self.root.parent.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RETRYLAB_WORLD"))}
-        self._proc = zygote.python_process("retrylab.grader.server", [str(self.root)], env, self.log_file, role="grader")
+        from retrylab.grader.server import sandbox_of
+
+        env |= sandbox_of(self.root).env()  # the grader's own Airflow, never the kernel's
+        self._proc = zygote.python_process("retrylab.grader.server", [str(self.root)], env, self.log_file)
         _LIVE.add(self)
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, args=(self._proc.stdout,), name="retrylab-grader-reader", daemon=True).start()

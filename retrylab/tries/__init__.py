@@ -68,7 +68,7 @@ class TryRunner:
         if self.running:
             return self.startup_seconds
         started = time.monotonic()
-        self._proc = zygote.python_process("retrylab.tries.runner", [], self.env(), self.log_file, role="runner")
+        self._proc = zygote.python_process("retrylab.tries.runner", [], self.env(), self.log_file)
         _LIVE.add(self)
         reply = self._receive(START_TIMEOUT, "start")
         if reply.get("ready") is not True:

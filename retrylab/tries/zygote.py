@@ -12,7 +12,7 @@ does can reach another's.
 Used when ``RETRYLAB_ZYGOTE`` names its socket (``make grade-class``,
 ``make autograde``, the test suite); without it, graders and runners start as
 plain processes. Protocol (``SOCK_SEQPACKET``, one JSON message each way):
-``{"role", "args", "env", "cwd"}`` with the child's stdin, stdout and stderr
+``{"module", "args", "env", "cwd"}`` (``python -m module args``) with the child's stdin, stdout and stderr
 as passed file descriptors, answered by ``{"pid"}``, later ``{"exit"}`` (a
 ``Popen.returncode``). A client that disconnects first has its child's
 process group killed.
@@ -24,6 +24,7 @@ import atexit
 import contextlib
 import json
 import os
+import runpy
 import selectors
 import signal
 import socket
@@ -33,6 +34,7 @@ import tempfile
 import threading
 import time
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -172,25 +174,12 @@ def _become(request: dict[str, Any], fds: list[int]) -> int:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    if request["role"] == "runner":
-        from retrylab.tries import runner
-
+    if "AIRFLOW_HOME" in os.environ:  # a grader or a try runner, given its sandbox
         _retarget_airflow()
-        runner.main()
-    elif request["role"] == "grader":
-        from retrylab.grader import server
-
-        root = Path(request["args"][0])
-        os.environ.update(server.sandbox_of(root).env())  # where server.main opens its sandbox
-        _retarget_airflow()
-        server.main(root)
-    elif request["role"] == "module":  # python -m MODULE ARGS (nbgrader and its steps, with nbgrader imported)
-        import runpy
-
-        sys.argv = [request["args"][0], *request["args"][1:]]
-        runpy.run_module(request["args"][0], run_name="__main__", alter_sys=True)
-    else:
-        raise ValueError(f"unknown role {request['role']!r}")
+    sys.argv = [request["module"], *request["args"]]
+    with warnings.catch_warnings():  # the zygote imported it to warm up: running it as __main__ is the point
+        warnings.filterwarnings("ignore", "'.*' found in sys.modules after import", RuntimeWarning)
+        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
     return 0
 
 
@@ -236,9 +225,7 @@ class ForkedProcess:
         return self.returncode
 
     def kill(self) -> None:
-        for kill in (os.killpg, os.kill):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                kill(self.pid, signal.SIGKILL)
+        _kill(self.pid)
 
     def _record(self, message: bytes) -> None:
         # An empty read: the zygote itself is gone, and it took its children with it.
@@ -246,17 +233,12 @@ class ForkedProcess:
         self._conn.close()
 
 
-def available() -> str | None:
-    """The zygote's socket, if this process was given one that exists."""
-    path = os.environ.get(SOCKET_ENV)
-    return path if path and Path(path).exists() else None
-
-
-def spawn(role: str, args: list[str], env: dict[str, str], stderr, cwd: str | os.PathLike | None = None) -> ForkedProcess | None:
-    """Start ``role`` as a child of the zygote with text pipes like ``Popen(..., text=True, bufsize=1)``;
-    ``stderr``: a file or a file descriptor. None when there is no zygote to ask (start a plain process)."""
-    path = available()
-    if path is None:
+def spawn(module: str, args: list[str], env: dict[str, str], stderr, cwd: str | os.PathLike | None = None) -> ForkedProcess | None:
+    """``python -m module args`` forked from the zygote ``env`` names, with text pipes like ``Popen(...,
+    text=True, bufsize=1)``; ``stderr``: a file or a file descriptor. None when ``env`` names no running zygote
+    (start a plain process)."""
+    path = env.get(SOCKET_ENV)
+    if not path or not Path(path).exists():
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
@@ -267,7 +249,7 @@ def spawn(role: str, args: list[str], env: dict[str, str], stderr, cwd: str | os
     child_in, to_child = os.pipe()
     from_child, child_out = os.pipe()
     try:
-        request = {"role": role, "args": args, "env": env, "cwd": str(cwd or os.getcwd())}
+        request = {"module": module, "args": args, "env": env, "cwd": str(cwd or os.getcwd())}
         err = stderr if isinstance(stderr, int) else stderr.fileno()
         socket.send_fds(conn, [json.dumps(request).encode()], [child_in, child_out, err])
         conn.settimeout(START_TIMEOUT)
@@ -294,13 +276,12 @@ def spawn(role: str, args: list[str], env: dict[str, str], stderr, cwd: str | os
 
 
 def python_process(
-    module: str, args: list[str], env: dict[str, str], log_file: Path, *, role: str | None = None, stdin: int = subprocess.PIPE
+    module: str, args: list[str], env: dict[str, str], log_file: Path, *, stdin: int = subprocess.PIPE
 ) -> subprocess.Popen[str] | ForkedProcess:
     """``python -m module args`` in a session of its own, answering on a text pipe, its stderr appended to
-    ``log_file``: forked from the zygote as ``role`` when there is one, else started cold."""
+    ``log_file``: forked from the zygote ``env`` names, else started cold."""
     with open(log_file, "a") as log:
-        forked = spawn(role, args, env, log) if role else None
-        return forked or subprocess.Popen(
+        return spawn(module, args, env, log) or subprocess.Popen(
             [sys.executable, "-m", module, *args],
             stdin=stdin,
             stdout=subprocess.PIPE,
@@ -329,7 +310,7 @@ def run(args: list[str], *, cwd: str | os.PathLike, env: dict[str, str], timeout
         return None
     err_read, err_write = os.pipe()
     try:
-        child = spawn("module", args[1:], env, err_write, cwd)
+        child = spawn(args[1], args[2:], env, err_write, cwd)
     finally:
         os.close(err_write)
     if child is None:
