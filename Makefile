@@ -118,12 +118,13 @@ collect: $(STAMP)
 autograde: $(STAMP)
 	$(PY) -m retrylab.workshop autograde $(ASSIGNMENT)
 
-# The whole class at once, on Airflow: WORKERS gradings at a time (LocalExecutor), or CELERY=N Celery workers
-# sharing them (a Redis server on 127.0.0.1; needs redis-server). Interrupted, it resumes where it stopped.
-WORKERS ?= 2
+# The whole class at once, on Airflow: WORKERS gradings at a time (LocalExecutor; by default two per core, as many
+# as memory holds), or CELERY=N Celery workers sharing them (a Redis server on 127.0.0.1; needs redis-server).
+# Interrupted, it resumes where it stopped.
+WORKERS ?=
 CELERY  ?= 0
 grade-class: $(STAMP)
-	$(PY) -m retrylab.class_grading $(ASSIGNMENT) --workers $(WORKERS) --celery $(CELERY)
+	$(PY) -m retrylab.class_grading $(ASSIGNMENT) $(if $(WORKERS),--workers $(WORKERS)) --celery $(CELERY)
 
 feedback: $(STAMP)
 	$(PY) -m retrylab.workshop feedback $(ASSIGNMENT)

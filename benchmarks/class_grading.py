@@ -2,16 +2,16 @@
 
 1. A class: ``--learners`` learners in each module, their notebooks a mix of four kinds in turn (solved, partial:
    the last answer left as released, untouched, broken: a syntax error in the first answer).
-2. nbgrader's own ``autograde``, one submission after another (the course's config, so with the grading slice;
-   no zygote: every process starts cold), of one submission of each kind per module: its seconds per
-   submission. The class's sequential time is extrapolated from these (every learner of a kind hands in the
-   same notebook), and said to be.
-   These gradings are also the reference scores.
+2. nbgrader's own ``autograde``, one submission after another (no zygote: every process starts cold), of one
+   submission of each kind per module, twice: as nbgrader comes (every cell of the notebook runs) and with the
+   course's grading slice (``--GradingSlice.enabled``, what the class grader runs): seconds per submission.
+   The class's sequential time is extrapolated from these (every learner of a kind hands in the same
+   notebook), and said to be. These gradings are also the reference scores (both ways must agree).
 3. The class grader on the whole class (LocalExecutor, ``--workers`` at once): wall time, peak memory (the
    RSS of every process it started, sampled each second), and every score checked against its kind's.
 4. ``--celery``: the first module's submissions on Celery with one worker, then two (the same slots per worker).
 
-Run: ``.venv/bin/python benchmarks/class_grading.py [--learners 30] [--modules 00 01 ...] [--workers 2] [--celery]``
+Run: ``.venv/bin/python benchmarks/class_grading.py [--learners 30] [--modules 00 01 ...] [--workers N] [--celery]``
 Prints a Markdown table for README.
 """
 
@@ -31,7 +31,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from retrylab import manifest  # noqa: E402
-from retrylab.class_grading.run import grade_class  # noqa: E402
+from retrylab.class_grading.run import default_workers, grade_class  # noqa: E402
 from tests import nbgrader_course as nbc  # noqa: E402 - the round-trip tests' own nbgrader driver
 from tests.course_files import fresh_copy  # noqa: E402
 
@@ -69,11 +69,12 @@ def kind_of(learner: int) -> str:
     return list(KINDS)[learner % len(KINDS)]
 
 
-def sequential_sample(module: str) -> dict:
+def sequential_sample(module: str, sliced: bool) -> dict:
     """nbgrader autograde, one student of each kind after another: seconds per submission and the scores."""
+    extra = () if sliced else ("--GradingSlice.enabled=False",)
     with tempfile.TemporaryDirectory(prefix="retrylab-bench-class-") as tmp:
         started = time.monotonic()
-        graded = nbc.grade(Path(tmp), module, KINDS, warm=False)  # nbgrader as it comes: every process cold
+        graded = nbc.grade(Path(tmp), module, KINDS, extra=extra, warm=False)  # every process cold
         seconds = time.monotonic() - started
     return {"per_submission": seconds / len(KINDS), "scores": {kind: graded.total(kind) for kind in KINDS}}
 
@@ -110,16 +111,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--learners", type=int, default=30)
     parser.add_argument("--modules", nargs="*", default=[m.id[:2] for m in manifest.modules()])
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=default_workers(), help="default: as `make grade-class`")
     parser.add_argument("--celery", action="store_true")
     args = parser.parse_args()
     modules = [m.id for m in manifest.modules() if m.id[:2] in args.modules or m.id in args.modules]
 
-    samples = {}
+    samples, plain = {}, {}
     for module in modules:
-        samples[module] = sequential_sample(module)
-        print(f"{module}: nbgrader alone {samples[module]['per_submission']:.1f} s a submission "
-              f"(scores {samples[module]['scores']})", flush=True)
+        plain[module] = sequential_sample(module, sliced=False)
+        samples[module] = sequential_sample(module, sliced=True)
+        if plain[module]["scores"] != samples[module]["scores"]:
+            raise SystemExit(f"{module}: the slice changed a score: {plain[module]['scores']} -> {samples[module]['scores']}")
+        print(f"{module}: nbgrader alone {plain[module]['per_submission']:.1f} s a submission, with the slice "
+              f"{samples[module]['per_submission']:.1f} s (scores {samples[module]['scores']})", flush=True)
 
     print(f"Grading {args.learners} learners x {len(modules)} modules on {args.workers} workers ...", flush=True)
     run = class_run(modules, args.learners, args.workers)
@@ -127,17 +131,18 @@ def main() -> None:
         label for label, score in run["scores"].items()
         if score != samples[label.split("/")[1]]["scores"][kind_of(int(label.split("/")[0][-2:]))]
     ]
-    sequential = sum(samples[m]["per_submission"] for m in modules) * args.learners
+    sequential = {name: sum(s[m]["per_submission"] for m in modules) * args.learners for name, s in (("plain", plain), ("sliced", samples))}
     print()
-    print("| module | nbgrader, one after another (s a submission, measured) |")
-    print("|---|---|")
+    print("| module | nbgrader, one after another (s a submission, measured) | the same with the grading slice |")
+    print("|---|---|---|")
     for module in modules:
-        print(f"| {module} | {samples[module]['per_submission']:.1f} |")
+        print(f"| {module} | {plain[module]['per_submission']:.1f} | {samples[module]['per_submission']:.1f} |")
     print(f"\n| {run['count']} submissions ({args.learners} learners x {len(modules)} modules) | wall time | peak memory |")
     print("|---|---|---|")
-    print(f"| nbgrader autograde, one after another (extrapolated from the sample above) | {sequential / 60:.1f} min | one kernel |")
+    print(f"| nbgrader autograde, one after another (extrapolated from the sample above) | {sequential['plain'] / 60:.1f} min | one kernel |")
+    print(f"| the same with the grading slice (extrapolated) | {sequential['sliced'] / 60:.1f} min | one kernel |")
     print(f"| `make grade-class` ({args.workers} at once, LocalExecutor, measured) | {run['seconds'] / 60:.1f} min "
-          f"({sequential / run['seconds']:.1f}x) | {run['peak_mb']:.0f} MB |")
+          f"({sequential['plain'] / run['seconds']:.1f}x) | {run['peak_mb']:.0f} MB |")
     print(f"\nscores: {run['count'] - len(wrong)} of {run['count']} equal nbgrader's for the same notebook"
           + (f"; different: {', '.join(wrong)}" if wrong else ""))
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import psutil
@@ -86,6 +87,21 @@ def test_the_graded_notebook_gets_no_setting_of_the_airflow_that_runs_the_gradin
     env = notebook_env()
     assert not [k for k in env if k.startswith("AIRFLOW") or k == CRASH_ENV]
     assert env["RETRYLAB_CACHE"] == "/cache"
+
+
+def test_two_slots_per_core_unless_memory_holds_fewer(monkeypatch):
+    import psutil
+
+    from retrylab.class_grading import run
+
+    cores = len(os.sched_getaffinity(0))
+    free = lambda gib: monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=int(gib * 2**30)))  # noqa: E731
+    free(1000)
+    assert run.default_workers() == 2 * cores
+    free(2 * run.SLOT_MEMORY / 2**30 + 0.5)
+    assert run.default_workers() == min(2, 2 * cores)
+    free(0.5)
+    assert run.default_workers() == 1  # too little memory for one: one anyway, the machine decides
 
 
 def test_a_class_with_nothing_handed_in_gets_a_message_saying_where_submissions_go(tmp_path, capsys):
