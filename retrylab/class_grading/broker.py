@@ -32,8 +32,9 @@ class Redis:
     def url(self, db: int = 0) -> str:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/{db}"
 
-    @classmethod
-    def start(cls, folder: Path, timeout: float = 30.0) -> Redis:
+    @staticmethod
+    def binary() -> str:
+        """The ``redis-server`` to start, or a BrokerError that says how to get one."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise BrokerError(
@@ -41,6 +42,11 @@ class Redis:
                 "(`apt-get install redis-server`, `brew install redis` or `conda install -c conda-forge redis-server`) "
                 "or grade with the LocalExecutor (leave CELERY out)."
             )
+        return binary
+
+    @classmethod
+    def start(cls, folder: Path, timeout: float = 30.0) -> Redis:
+        binary = cls.binary()
         folder.mkdir(parents=True, exist_ok=True)
         port, password = free_port(), secrets.token_hex(16)
         # The configuration goes in on stdin (`redis-server -`): the password never shows in `ps`.

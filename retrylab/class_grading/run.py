@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from retrylab import sandbox
 from retrylab.class_grading import DAG_ID
+from retrylab.class_grading.broker import Redis
 from retrylab.class_grading.deployment import CeleryGradingDeployment, GradingDeployment
 from retrylab.class_grading.submission import COURSE_ID, gradebook
 from retrylab.class_grading.submissions import Submission, find
@@ -74,6 +75,8 @@ def grade_class(
     subs = find(root / "grading" / "submitted", modules)
     if not subs:
         raise SystemExit("Nothing to grade: no notebooks in grading/submitted/<student>/<module>/ (`make collect` puts them there).")
+    if celery_workers:
+        Redis.binary()  # no Redis, no Celery: say so before starting anything
     _ensure_in_gradebook(sorted({s.module for s in subs}), root)
     work = work_folder(root)
     box_root = work / "sandbox"
