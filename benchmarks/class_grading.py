@@ -116,27 +116,27 @@ def main() -> None:
     args = parser.parse_args()
     modules = [m.id for m in manifest.modules() if m.id[:2] in args.modules or m.id in args.modules]
 
-    samples, plain = {}, {}
+    sliced, plain = {}, {}
     for module in modules:
         plain[module] = sequential_sample(module, sliced=False)
-        samples[module] = sequential_sample(module, sliced=True)
-        if plain[module]["scores"] != samples[module]["scores"]:
-            raise SystemExit(f"{module}: the slice changed a score: {plain[module]['scores']} -> {samples[module]['scores']}")
+        sliced[module] = sequential_sample(module, sliced=True)
+        if plain[module]["scores"] != sliced[module]["scores"]:
+            raise SystemExit(f"{module}: the slice changed a score: {plain[module]['scores']} -> {sliced[module]['scores']}")
         print(f"{module}: nbgrader alone {plain[module]['per_submission']:.1f} s a submission, with the slice "
-              f"{samples[module]['per_submission']:.1f} s (scores {samples[module]['scores']})", flush=True)
+              f"{sliced[module]['per_submission']:.1f} s (scores {sliced[module]['scores']})", flush=True)
 
     print(f"Grading {args.learners} learners x {len(modules)} modules on {args.workers} workers ...", flush=True)
     run = class_run(modules, args.learners, args.workers)
     wrong = [
         label for label, score in run["scores"].items()
-        if score != samples[label.split("/")[1]]["scores"][kind_of(int(label.split("/")[0][-2:]))]
+        if score != sliced[label.split("/")[1]]["scores"][kind_of(int(label.split("/")[0][-2:]))]
     ]
-    sequential = {name: sum(s[m]["per_submission"] for m in modules) * args.learners for name, s in (("plain", plain), ("sliced", samples))}
+    sequential = {name: sum(s[m]["per_submission"] for m in modules) * args.learners for name, s in (("plain", plain), ("sliced", sliced))}
     print()
     print("| module | nbgrader, one after another (s a submission, measured) | the same with the grading slice |")
     print("|---|---|---|")
     for module in modules:
-        print(f"| {module} | {plain[module]['per_submission']:.1f} | {samples[module]['per_submission']:.1f} |")
+        print(f"| {module} | {plain[module]['per_submission']:.1f} | {sliced[module]['per_submission']:.1f} |")
     print(f"\n| {run['count']} submissions ({args.learners} learners x {len(modules)} modules) | wall time | peak memory |")
     print("|---|---|---|")
     print(f"| nbgrader autograde, one after another (extrapolated from the sample above) | {sequential['plain'] / 60:.1f} min | one kernel |")

@@ -222,16 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make grade-class", description="Grade every submission of the class in parallel, on Airflow.")
     parser.add_argument("module", nargs="?", help="one module (id or number); every module if left out")
     parser.add_argument(
-        "--workers", type=int, default=None, help=f"gradings at once (default: two per core, as many as memory holds: {default_workers()} here)"
+        "--workers", type=int, default=default_workers(), help="gradings at once (default: two per core, as many as memory holds: %(default)s here)"
     )
     parser.add_argument(
         "--celery", type=int, default=0, metavar="N", help="grade on CeleryExecutor with N workers (a local Redis; needs redis-server)"
     )
     parser.add_argument("--course", type=Path, default=course.COURSE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.workers is None:
-        args.workers = default_workers()
-    elif args.workers < 1:
+    if args.workers < 1:
         parser.error("--workers must be at least 1")
     if args.celery < 0:
         parser.error("--celery takes a number of workers (1 or more), or leave it out for the LocalExecutor")
