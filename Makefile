@@ -47,14 +47,11 @@ lab: $(STAMP)
 	cd notebooks && $(CURDIR)/$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(BROWSER_FLAG) $(ROOT_FLAG)
 
 # Each notebook runs once in `make test` (nbval's golden cells on solutions/; the round trips autograde only what
-# grades need); the runs with other parameters are `make test-papermill`, which CI runs on every 3.3.x release.
+# grades need, and a verdict graded once in the run is reused: tests/conftest.py); the runs with other parameters
+# are `make test-papermill`, which CI runs on every 3.3.x release. One pytest run on four workers, longest files first.
 test: $(STAMP)
 	$(PY) -m ruff check retrylab tests benchmarks
-	$(PY) -m pytest -n 4 --dist loadfile $(NBVAL) tests solutions \
-		--ignore-glob='tests/test_adversarial_*.py' --ignore=tests/test_hub.py --ignore=tests/test_workshop.py \
-		--ignore=tests/test_notebooks.py
-	@echo "The adversarial corpus and the workshops (after the rest: they keep both cores busy on their own):"
-	$(PY) -m pytest -n 2 --dist loadfile tests/test_adversarial_*.py tests/test_hub.py tests/test_workshop.py
+	$(PY) -m pytest -n 4 --dist loadfile $(NBVAL) tests solutions --ignore=tests/test_notebooks.py
 
 # The edit-test loop (target: 2 minutes): the linters, the lint's corpus, the course's consistency, the grader's
 # own fast checks against real Airflow. `make test` runs everything.

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from retrylab import checks, grader, progress
+from retrylab import checks, grader, progress, verdicts
 from retrylab.checks import evidence
 from retrylab.checks.equivalence import Scenario
 from retrylab.checks.module import ModuleSpec, Suite
@@ -37,18 +37,6 @@ def print_hint(verdict: Verdict, hints: dict[str, tuple[str, ...]], given: dict[
     print(f"Hint {level}/{len(texts)} for '{name}': {texts[level - 1]}")
 
 
-def _fingerprint(path: Path) -> tuple[tuple[str, bytes], ...]:
-    """What a verdict depends on: the file's text, or every Python file's in a repository folder."""
-    files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    out = []
-    for file in files:
-        try:
-            out.append((str(file), file.read_bytes()))
-        except (FileNotFoundError, IsADirectoryError):
-            out.append((str(file), b""))
-    return tuple(out)
-
-
 class Exercise:
     def __init__(self, sandbox_root: Path, module: str, dag_file: str | Path) -> None:
         self.spec: ModuleSpec = checks.module(module)
@@ -60,7 +48,7 @@ class Exercise:
 
     def _grade(self, *, suite: Suite | None = None, hidden: bool = False, progress_dots: bool = False) -> Verdict:
         """The verdict for the file as it is now (a graded file's verdict is reused until it changes)."""
-        key = (_fingerprint(self.dag_file), suite, hidden)
+        key = (tuple(verdicts.dag_text(self.dag_file)), suite, hidden)
         if key not in self._verdicts:
             self._verdicts[key] = grader.for_sandbox(self.sandbox_root).grade(
                 self.spec.id, self.dag_file, suite=suite, hidden=hidden, progress=progress_dots

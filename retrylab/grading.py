@@ -7,14 +7,15 @@ learner (or nbgrader's feedback) learns what broke, never the parameters.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from retrylab import checks
+from retrylab import checks, verdicts
 from retrylab.checks.equivalence import Progress
 from retrylab.checks.module import ModuleSpec, Suite
-from retrylab.checks.results import Verdict
+from retrylab.checks.results import CheckResult, Verdict
 
 
 def hidden_suites(spec: ModuleSpec) -> list[Suite]:
@@ -51,11 +52,29 @@ def grade(
     if isinstance(suite, dict):
         suite = Suite.from_json(suite)
     suites = hidden_suites(spec) if hidden else [suite]
-    results = [r for s in suites for r in spec.grade(lab, dag_file, suite=s, only=only, progress=progress, fail_fast=fail_fast).results]
-    shown = shown_as or str(dag_file)
     copy = str(lab.box.dags / Path(dag_file).name)
+    resolved = str(Path(dag_file).resolve())
 
-    def named(symptom: str) -> str:
-        return symptom.replace(copy, shown).replace(str(Path(dag_file).resolve()), shown)
+    def run(progress: verdicts.Progress) -> list[CheckResult]:
+        results = [r for s in suites for r in spec.grade(lab, dag_file, suite=s, only=only, progress=progress, fail_fast=fail_fast).results]
+        return [replace(r, symptom=r.symptom.replace(copy, _FILE).replace(resolved, _FILE)) for r in results]
 
-    return Verdict(spec.id, shown, [replace(r, symptom=named(r.symptom)) for r in results])
+    request = {"suite": suite.to_json() if suite else None, "hidden": hidden, "only": list(only), "fail_fast": fail_fast}
+    results = verdicts.reuse(verdicts.key(spec.id, Path(dag_file), request), run, _writer(progress))
+    shown = shown_as or str(dag_file)
+    return Verdict(spec.id, shown, [replace(r, symptom=r.symptom.replace(_FILE, shown)) for r in results])
+
+
+_FILE = "\x00the DAG file\x00"  # where a symptom names the file: the name it is shown as goes in last
+
+
+def _writer(progress: Progress | bool | None) -> Progress | None:
+    """``progress`` as a function (``True``: this process's stdout)."""
+    if progress is not True:
+        return progress or None
+
+    def write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    return write

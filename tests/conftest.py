@@ -1,14 +1,22 @@
-"""One lab per test process: Airflow can be configured only once per process."""
+"""One lab per test process: Airflow can be configured only once per process.
+
+A verdict is graded once per run (``retrylab/verdicts.py``): the same DAG text, module and suite graded again, by
+nbval's kernel, a round trip or a checker test, gets the first answer. A test about what grading does to its own
+processes and databases turns that off with the ``grades_for_real`` fixture.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import retrylab
+from retrylab import verdicts
 from retrylab.manifest import modules
 from tests.course_files import dag_source, write
 
@@ -48,6 +56,9 @@ def pytest_configure(config):
     os.environ.setdefault("RETRYLAB_CACHE", str(Path(__file__).resolve().parents[1] / ".retrylab-cache"))
     # Subprocesses (nbgrader, its `alembic`, jupyter, uv) come from the environment running the tests.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    if not hasattr(config, "workerinput"):  # the controller: xdist's workers, kernels and graders inherit it
+        config._verdicts = tempfile.mkdtemp(prefix="retrylab-verdicts-")
+        os.environ[verdicts.ENV] = config._verdicts
     _retry_nbval_kernel_start()
 
 
@@ -77,6 +88,7 @@ def pytest_sessionstart(session):
 def pytest_sessionfinish(session, exitstatus):
     if hasattr(session.config, "workerinput") or not hasattr(session.config, "_user_airflow"):
         return  # an xdist worker: the controller checks once for the whole run
+    shutil.rmtree(session.config._verdicts, ignore_errors=True)
     before, after = session.config._user_airflow, _snapshot(USER_AIRFLOW)
     if before != after:
         changed = sorted(set(after) ^ set(before) | {k for k in after if k in before and after[k] != before[k]})
@@ -87,41 +99,52 @@ def pytest_sessionfinish(session, exitstatus):
 
 # pytest-xdist hands out whole files (--dist loadfile) in collection order: starting the longest
 # first keeps every worker busy to the end instead of leaving one long file running alone.
-# A module's notebook (nbval) costs what course.toml says it takes; a papermill run (one test each,
-# --dist load) the same; the other long files as measured inside `make test` (pytest --durations):
+# Files and notebooks (nbval) as measured inside `make test` (pytest --durations, summed per file); a papermill
+# run (one test each, --dist load) or a notebook not listed costs what course.toml says it takes alone:
 FILE_SECONDS = {
-    "test_adversarial_04.py": 400,
-    "test_adversarial_02.py": 350,
-    "test_adversarial_01.py": 120,
-    "test_adversarial_05.py": 100,
-    "test_adversarial_03.py": 90,
-    "test_hub.py": 150,
-    "test_workshop.py": 110,
-    "test_class_grading.py": 340,
-    "test_grading_slice.py": 190,
-    "test_roundtrip_06.py": 340,
-    "test_roundtrip_00.py": 220,
-    "test_m03_checks.py": 170,
-    "test_m06_checks.py": 160,
-    "test_m04_checks.py": 140,
-    "test_roundtrip_01.py": 120,
-    "test_roundtrip_03.py": 115,
+    "test_class_grading.py": 500,
+    "test_roundtrip_06.py": 280,
+    "test_grading_slice.py": 245,
+    "test_m03_checks.py": 160,
+    "test_m06_checks.py": 140,
+    "test_m04_checks.py": 135,
+    "test_adversarial_04.py": 130,
+    "test_workshop.py": 130,
+    "test_cli.py": 120,
     "test_m02_checks.py": 110,
-    "test_roundtrip_02.py": 105,
-    "test_checks.py": 105,
-    "test_roundtrip_04.py": 90,
-    "test_roundtrip_05.py": 90,
-    "test_cli.py": 80,
-    "test_site.py": 75,
-    "test_stack.py": 70,
-    "test_validate.py": 65,
-    "test_m05_checks.py": 45,
-    "test_zygote.py": 30,
+    "test_adversarial_02.py": 110,
+    "test_roundtrip_01.py": 110,
+    "test_hub.py": 110,
+    "test_stack.py": 100,
+    "test_roundtrip_00.py": 100,
+    "test_checks.py": 95,
+    "test_adversarial_05.py": 90,
+    "test_roundtrip_02.py": 85,
+    "test_site.py": 85,
+    "test_validate.py": 80,
+    "test_adversarial_03.py": 80,
+    "test_m05_checks.py": 70,
+    "test_zygote.py": 70,
+    "test_roundtrip_03.py": 70,
+    "test_roundtrip_04.py": 60,
+    "test_adversarial_01.py": 60,
+    "test_make_lab.py": 35,
+    "test_roundtrip_05.py": 30,
+    "test_verdicts.py": 20,
+    "06-capstone.ipynb": 280,
+    "05-mapped-and-operations.ipynb": 230,
+    "03-resumable-jobs.ipynb": 200,
+    "04-asset-watermarks.ipynb": 170,
+    "02-global-variables.ipynb": 125,
+    "01-checkpoints.ipynb": 50,
+    "00-orientation.ipynb": 35,
 }
 
 
 def expected_seconds(item: pytest.Item) -> float:
     filename = Path(str(item.fspath)).name
+    if filename in FILE_SECONDS:
+        return FILE_SECONDS[filename]
     by_id = {m.id: m for m in modules()}
     if filename.endswith(".ipynb") and filename[: -len(".ipynb")] in by_id:
         return by_id[filename[: -len(".ipynb")]].seconds
@@ -132,6 +155,12 @@ def expected_seconds(item: pytest.Item) -> float:
 
 def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: -expected_seconds(item))
+
+
+@pytest.fixture
+def grades_for_real(monkeypatch):
+    """Graders started in this test grade every request, none reuses an earlier verdict of the run."""
+    monkeypatch.delenv(verdicts.ENV, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ def runner(root: Path) -> TryRunner:
     return TryRunner(sandbox.create(root), service_socket=str(root / "no-world.sock"))
 
 
-def test_a_warm_grader_grades_in_its_own_sandbox_and_tells_right_from_wrong(warm, tmp_path):
+def test_a_warm_grader_grades_in_its_own_sandbox_and_tells_right_from_wrong(warm, tmp_path, grades_for_real):
     solved = dag_source("00-orientation", "hello_retries.py")
     wrong = solved.replace("retries=2", "retries=0")
     assert wrong != solved
