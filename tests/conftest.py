@@ -88,7 +88,8 @@ def pytest_sessionstart(session):
 def pytest_sessionfinish(session, exitstatus):
     if hasattr(session.config, "workerinput") or not hasattr(session.config, "_user_airflow"):
         return  # an xdist worker: the controller checks once for the whole run
-    shutil.rmtree(session.config._verdicts, ignore_errors=True)
+    if hasattr(session.config, "_verdicts"):
+        shutil.rmtree(session.config._verdicts, ignore_errors=True)
     before, after = session.config._user_airflow, _snapshot(USER_AIRFLOW)
     if before != after:
         changed = sorted(set(after) ^ set(before) | {k for k in after if k in before and after[k] != before[k]})

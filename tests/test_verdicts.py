@@ -32,6 +32,7 @@ def test_the_key_is_the_text_not_where_it_lies(tmp_path):
     assert verdicts.key("00-orientation", one, request) == verdicts.key("00-orientation", two, request)
     assert verdicts.key("00-orientation", one, request) != verdicts.key("00-orientation", one, request | {"hidden": True})
     assert verdicts.key("00-orientation", one, request) != verdicts.key("01-checkpoints", one, request)
+    assert verdicts.key("00-orientation", file_at(tmp_path / "f", SOLVED + "\n\n"), request) == verdicts.key("00-orientation", one, request)
     edited = file_at(tmp_path / "c", SOLVED + "\n# one more line\n")
     assert verdicts.key("00-orientation", edited, request) != verdicts.key("00-orientation", one, request)
     empty = file_at(tmp_path / "d", "")
