@@ -9,8 +9,8 @@ Only where ``RETRYLAB_VERDICTS`` names a folder (the test run's own, made by
 autograde`` and ``make grade-class`` always grade for real.
 
 The key is everything a verdict depends on: the module, the suite, hidden or
-not, ``only``, ``fail_fast``, the file's text (trailing white space aside; every
-``.py`` of a repository folder, with its name), the Airflow release and the text
+not, ``only``, ``fail_fast``, the file's name and text (trailing white space
+aside; every ``.py`` of a repository folder), the Airflow release and the text
 of ``retrylab`` itself.
 A process that finds another grading the same key waits for its answer
 instead of grading it a second time.
@@ -35,16 +35,16 @@ Progress = Callable[[str], None]
 
 
 def dag_text(path: Path) -> list[tuple[str, bytes | None]]:
-    """What a verdict on ``path`` depends on: its text (None: no such file), or every Python file's in a folder
-    (with their names there); a lone file's name is not part of it (the symptoms name it as the caller shows it)."""
+    """What a verdict on ``path`` depends on: its name and text (None: no such file), or every Python file's in a
+    folder. The name is part of it: a symptom may name the file by it ("fix.py has a syntax error")."""
     path = Path(path)
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
     out = []
     for file in files:
         try:
-            out.append((str(file.relative_to(path)) if path.is_dir() else "", file.read_bytes().rstrip()))
+            out.append((str(file.relative_to(path)) if path.is_dir() else file.name, file.read_bytes().rstrip()))
         except (FileNotFoundError, IsADirectoryError):
-            out.append(("", None))
+            out.append((file.name, None))
     return out
 
 

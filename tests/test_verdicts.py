@@ -33,6 +33,10 @@ def test_the_key_is_the_text_not_where_it_lies(tmp_path):
     assert verdicts.key("00-orientation", one, request) != verdicts.key("00-orientation", one, request | {"hidden": True})
     assert verdicts.key("00-orientation", one, request) != verdicts.key("01-checkpoints", one, request)
     assert verdicts.key("00-orientation", file_at(tmp_path / "f", SOLVED + "\n\n"), request) == verdicts.key("00-orientation", one, request)
+    renamed = tmp_path / "g" / "other_name.py"
+    renamed.parent.mkdir()
+    renamed.write_text(SOLVED)
+    assert verdicts.key("00-orientation", renamed, request) != verdicts.key("00-orientation", one, request)  # symptoms name it
     edited = file_at(tmp_path / "c", SOLVED + "\n# one more line\n")
     assert verdicts.key("00-orientation", edited, request) != verdicts.key("00-orientation", one, request)
     empty = file_at(tmp_path / "d", "")
@@ -83,3 +87,17 @@ def test_progress_is_replayed_on_reuse(tmp_path, monkeypatch):
     verdicts.reuse("k", compute, shown.append)
     verdicts.reuse("k", lambda progress: pytest.fail("graded twice"), shown.append)
     assert shown == ["Running ", ".", "Running ", "."]
+
+
+@pytest.mark.timeout(300)
+def test_the_same_broken_text_under_two_names_names_each_its_own_file(tmp_path, monkeypatch):
+    monkeypatch.setenv(verdicts.ENV, str(tmp_path / "verdicts"))
+    broken = SOLVED.replace("retries=2,", "retries=2")
+    grader = Grader(tmp_path / "grader")
+    try:
+        for name in ("mine.py", "yours.py"):
+            (tmp_path / name).write_text(broken)
+            verdict = grader.grade("00-orientation", tmp_path / name)
+            assert f"{name} has a syntax error" in verdict.summary(), verdict.summary()
+    finally:
+        grader.close()
