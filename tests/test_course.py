@@ -1,6 +1,8 @@
 """The course's files agree with each other: notebooks with solutions, conda with the lock, README with make."""
 
 import re
+import subprocess
+import sys
 
 import yaml
 
@@ -21,6 +23,18 @@ def test_environment_yml_installs_the_lock_file_on_the_locked_python():
     lock = (COURSE / "requirements.lock").read_text()
     assert f"--python-version {python.split('=')[1]}" in lock.splitlines()[1]
     assert re.search(r"^apache-airflow==3\.3\.\d+$", lock, re.M)
+
+
+def test_no_lock_brings_the_parser_that_costs_every_airflow_process_a_second():
+    """rfc3987-syntax (jsonschema's "iri" format, which no Airflow or Jupyter schema uses) builds its parsers at
+    import: 1.1 s of CPU in each kernel, grader, nbgrader and `airflow` command. The Makefile leaves it out."""
+    for lock in [COURSE / "requirements.lock", *sorted((COURSE / "requirements").glob("*.lock"))]:
+        assert not re.search(r"^(rfc3987-syntax|lark)==", lock.read_text(), re.M), lock.name
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, jsonschema._format; print('rfc3987_syntax' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert loaded == "False", "this environment has rfc3987-syntax: `make` rebuilds .venv from the lock with --no-deps"
 
 
 def test_the_readme_gives_exactly_the_two_setup_commands_and_ci_runs_make_test():
