@@ -18,6 +18,7 @@ import pytest
 import retrylab
 from retrylab import verdicts
 from retrylab.manifest import modules
+from tests import cpu_profile
 from tests.course_files import dag_source, write
 
 
@@ -60,6 +61,7 @@ def pytest_configure(config):
         config._verdicts = tempfile.mkdtemp(prefix="retrylab-verdicts-")
         os.environ[verdicts.ENV] = config._verdicts
     _retry_nbval_kernel_start()
+    cpu_profile.register(config)
 
 
 def _retry_nbval_kernel_start() -> None:
