@@ -45,8 +45,9 @@ def schedule(first: str, days: int = 4, rerun_on: int | None = 2) -> tuple[str, 
 # Just after midnight on 2-5 March 2025 (when an @daily schedule runs), plus a re-run on 3 March.
 MIDNIGHTS = schedule("2025-03-02T00:05:00")
 # The grader's job clock: a job ages only while a try watches it, so what a retry finds (a job still RUNNING) is the
-# same on a busy machine as on a quiet one (on the wall clock a 0.1-s job could finish before a loaded try polled).
-LANDING = WorldConfig(source="landing", clock=MIDNIGHTS[0], job_pending_s=0.0, job_running_s=0.1, job_clock="grader")
+# same on a busy machine as on a quiet one (on the wall clock a short job could finish before a loaded try polled).
+# It runs longer than one tick (POLL_TICK), so the first check after the submit always finds it RUNNING.
+LANDING = WorldConfig(source="landing", clock=MIDNIGHTS[0], job_pending_s=0.0, job_running_s=0.15, job_clock="grader")
 
 
 @dataclass

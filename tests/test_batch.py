@@ -59,3 +59,22 @@ def test_cancel_stops_an_active_job_and_unknown_ids_are_named(world):
 def test_bad_scenarios_are_refused():
     with pytest.raises(Exception, match="job_outcomes"):
         WorldConfig(job_outcomes=("DONE",))
+
+
+def test_on_the_graders_clock_a_slow_first_look_still_finds_a_short_job_running(world):
+    """A loaded machine may take longer than the job runs between the submit and the first status check (an XCom
+    push, a state-store write): the crash point "while_running" must fire all the same (module 04's week did not)."""
+    world.reset(WorldConfig(records=10, job_pending_s=0.0, job_running_s=0.15, job_clock="grader"))
+    service, first_try, retry = batch.service(), batch.Caller("night-2", 1), batch.Caller("night-2", 2)
+    job = service.submit("orders_export", first_try)
+    time.sleep(0.3)
+    service.age(job, first_try)
+    assert service.job(job).status == "RUNNING"
+    time.sleep(0.2)  # the try's own polling pace counts in full
+    service.age(job, first_try)
+    assert service.job(job).status == "SUCCEEDED"
+    second = service.submit("orders_export", first_try)
+    service.age(second, first_try)
+    time.sleep(0.3)  # the try died; its retry looks much later and finds what it left, one tick on
+    service.age(second, retry)
+    assert service.job(second).status == "RUNNING"

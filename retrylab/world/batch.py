@@ -145,8 +145,12 @@ class BatchService:
         """A status check, on the grader's clock: the job ages by the real time since it was last seen when the
         same try looks again (the task's own polling pace), and by at most one tick when another try looks.
 
+        The first check after the submit also ages it by at most one tick: what a try does in between (an XCom
+        push, a state-store write) is the machine's pace, not the task's.
+
         So a retry finds what the crash left (still PENDING, RUNNING, done) however long a busy machine took to
-        start it, while a task that sleeps between polls waits as long as it would on a real service.
+        start it, a crash "while_running" finds the job running however long the submitting try took to look, and a
+        task that sleeps between polls waits as long as it would on a real service.
         """
         seq = _seq(external_id)
         row = self.db.execute("SELECT aged_at, aged_by, submitted_at FROM jobs WHERE seq=?", (seq,)).fetchone()
@@ -155,7 +159,7 @@ class BatchService:
         aged_at, aged_by, submitted_at = row
         now, who = time.time(), "|".join(map(str, caller))
         elapsed = max(0.0, now - (aged_at or submitted_at))
-        step = elapsed if who == aged_by else min(elapsed, POLL_TICK)
+        step = elapsed if who == aged_by and aged_at is not None else min(elapsed, POLL_TICK)
         self.db.execute("UPDATE jobs SET age = age + ?, aged_at = ?, aged_by = ? WHERE seq=?", (step, now, who, seq))
 
     def jobs(self, submitted_by: str | None = None) -> list[Job]:
