@@ -43,6 +43,17 @@ def dag_file(lab, request):
         path.unlink(missing_ok=True)
 
 
+@pytest.fixture
+def notebook_dag(tmp_path):
+    """notebook_dag(module, filename) -> the file the module's notebook writes, under the same name, text and module:
+    its verdict is the one nbval and the round trips get (graded once per run, ``retrylab/verdicts.py``)."""
+
+    def make(module: str, filename: str) -> Path:
+        return write(tmp_path, filename, dag_source(module, filename))
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def checkpoint_fix() -> str:
     return dag_source("01-checkpoints", "checkpoint_fix.py")

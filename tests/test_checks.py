@@ -24,8 +24,8 @@ def as_exercise(source: str) -> str:
 
 
 @pytest.mark.slow
-def test_the_fix_passes_every_check_public_and_hidden(lab, grade, dag_file, checkpoint_fix):
-    path = dag_file("fix.py", checkpoint_fix)
+def test_the_fix_passes_every_check_public_and_hidden(grade, notebook_dag):
+    path = notebook_dag("01-checkpoints", "checkpoint_fix.py")
     assert grade(M01, path).passed
     assert grade(M01, path, suite=HIDDEN).passed
 

@@ -18,8 +18,8 @@ def anti() -> str:
     )
 
 
-def test_the_fix_passes_public_and_hidden_environments(lab, grade, dag_file):
-    fix = dag_file("fix.py", dag_source("02-global-variables", "variables_fix.py"))
+def test_the_fix_passes_public_and_hidden_environments(grade, notebook_dag):
+    fix = notebook_dag("02-global-variables", "variables_fix.py")
     assert grade(M02, fix).passed
     hidden_prod, hidden_staging = replace(PROD, seed=13, records=500), replace(STAGING, seed=4, records=250)
     suite = replace(M02.suite, world=hidden_prod, scenarios=environments(hidden_prod, hidden_staging))

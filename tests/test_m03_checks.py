@@ -25,8 +25,8 @@ def fix() -> str:
     return dag_source("03-resumable-jobs", "resumable_fix.py")
 
 
-def test_the_fix_passes_the_full_matrix_with_real_kills(lab, grade, dag_file, fix):
-    verdict = grade(M03, dag_file("fix.py", fix))
+def test_the_fix_passes_the_full_matrix_with_real_kills(grade, notebook_dag):
+    verdict = grade(M03, notebook_dag("03-resumable-jobs", "resumable_fix.py"))
     assert verdict.passed, verdict.summary()
     assert len(verdict.of("reconnects instead of resubmitting")) == len(M03.suite.scenarios) - 1  # the gap is judged apart
 

@@ -30,8 +30,8 @@ def seed() -> str:
     )
 
 
-def test_the_fix_passes_public_and_hidden_nights(lab, grade, dag_file, fix):
-    path = dag_file("fix.py", fix)
+def test_the_fix_passes_public_and_hidden_nights(grade, notebook_dag):
+    path = notebook_dag("04-asset-watermarks", "orders_watermark.py")
     verdict = grade(M04, path)
     assert verdict.passed, verdict.summary()
     noon = Suite(replace(WORLD, clock="2025-03-02T12:00:00"), (Scenario(plan("before_load")), Scenario(plan("job_done", "after_commit@2"))))

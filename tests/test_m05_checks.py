@@ -18,8 +18,8 @@ def fix() -> str:
     return dag_source("05-mapped-and-operations", "sharded_ingest.py")
 
 
-def test_the_sharded_fix_passes(lab, grade, dag_file, fix):
-    verdict = grade(M05, dag_file("fix.py", fix))
+def test_the_sharded_fix_passes(grade, notebook_dag):
+    verdict = grade(M05, notebook_dag("05-mapped-and-operations", "sharded_ingest.py"))
     assert verdict.passed, verdict.summary()
 
 
