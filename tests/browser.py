@@ -132,17 +132,26 @@ def hub_lab_screenshot(hub_url: str, user: str, password: str, ready: str, timeo
         return asyncio.run(run(port))
 
 
-def lab_opens_modified(url: str, timeout: float = 120.0) -> bool:
-    """Open a notebook URL of a running JupyterLab (token in the URL), wait for its kernel to be idle and the
-    notebook to settle; is the notebook marked as modified (unsaved changes) without anyone touching it?"""
+def seconds_until_modified(url: str, within: float, timeout: float = 120.0) -> float | None:
+    """Open a notebook URL of a running JupyterLab (token in the URL) and wait for its kernel to be idle; the
+    seconds until the notebook is marked modified (unsaved changes) without anyone touching it, or None if it
+    is still clean ``within`` seconds after idle.
 
-    async def run(port: int) -> bool:
+    The kernel's info reaches the notebook's metadata some time after it turns idle, longer on a busy machine:
+    a caller times a notebook that does turn modified first and gives the one that must not a few times that.
+    """
+
+    async def run(port: int) -> float | None:
         page = await _page(port)
         await page.send("Page.navigate", url=url)
         await page.wait_for("document.querySelector('.jp-Notebook .jp-Cell') !== null", timeout)
         await page.wait_for("document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=\"idle\"]') !== null", timeout)
-        await asyncio.sleep(3.0)  # the kernel's info reaches the notebook's metadata after it turns idle
-        return bool(await page.evaluate("document.querySelectorAll('.jp-mod-dirty').length"))
+        idle = time.monotonic()
+        while time.monotonic() - idle < within:
+            if await page.evaluate("document.querySelectorAll('.jp-mod-dirty').length"):
+                return time.monotonic() - idle
+            await asyncio.sleep(0.25)
+        return None
 
     with chromium() as port:
         return asyncio.run(run(port))
