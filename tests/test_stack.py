@@ -33,10 +33,11 @@ def test_a_kill_is_a_real_sigkill_and_airflow_schedules_the_retry(lab, dag_file)
     naive = dag_file("naive.py", dag_source("03-resumable-jobs", "naive_submit_and_wait.py"))
     report = lab.run(naive, crash="while_running", kill=True)
     # Once (a loaded fresh clone) try 2 was still "running" when the report was read: say what the run did.
-    why = f"{report!r}, errors {[t.error for t in report.tries]}; the stack's log ends:\n" + "\n".join(lab.stack.log_lines()[-40:])
+    log = lab.stack.log_lines()
+    why = f"{report!r}, errors {[t.error for t in report.tries]}; the stack's log ends:\n" + "\n".join(log[-40:])
     assert [(t.try_number, t.state) for t in report.tries] == [(1, "failed"), (2, "success")], why
     assert report.tries[0].error == "the worker was killed (SIGKILL) at while_running"
-    assert any("exit_code=<Negsignal.SIGKILL: -9>" in line and "final_state=up_for_retry" in line for line in lab.stack.log_lines())
+    assert any("exit_code=<Negsignal.SIGKILL: -9>" in line and "final_state=up_for_retry" in line for line in log)
     assert len(report.jobs) == 2 and report.jobs_left_running == []
 
 
